@@ -1,0 +1,192 @@
+/*
+ * The gateway's SQL, in one place. Design notes (db/README.md): claims and heartbeats touch only
+ * the small job_queue table; claims use "= ANY (ARRAY(SELECT ... FOR UPDATE SKIP LOCKED))" so the
+ * subquery runs once as an InitPlan; fences are on the lease token, never on state.
+ */
+#include "statements.h"
+
+struct stmt {
+    const char *name;
+    const char *sql;
+};
+
+/* Columns of a job as handlers read them; keep in step with gw_job_row_to_json(). */
+#define JOB_COLUMNS                                                                              \
+    "j.public_id, j.tenant, j.runtime, j.kind, j.priority, j.max_attempts, j.labels, "          \
+    "CASE WHEN j.status <> 'queued' THEN j.status WHEN q.state = 'running' THEN 'running' "   \
+    "ELSE 'queued' END, "                                                                       \
+    "j.verdict, coalesce(q.attempts, j.attempts), j.created_at, "                               \
+    "coalesce(j.started_at, q.claimed_at), j.finished_at, j.limits, j.result, j.id"
+
+static const struct stmt stmts[DB_NSTMT] = {
+    [STMT_TOKEN_LOOKUP] = {"token_lookup",
+                           "SELECT id, tenant, role FROM tokens "
+                           "WHERE secret_hash = decode($1, 'hex') AND revoked_at IS NULL"},
+    [STMT_TOKEN_CREATE] = {"token_create",
+                           "INSERT INTO tokens (name, tenant, role, secret_hash, prefix) "
+                           "VALUES ($1, $2, $3, decode($4, 'hex'), $5) RETURNING id, created_at"},
+    [STMT_TOKEN_LIST] = {"token_list",
+                         "SELECT id, name, tenant, role, prefix, created_at, revoked_at "
+                         "FROM tokens ORDER BY id"},
+    [STMT_TOKEN_REVOKE] = {"token_revoke",
+                           "WITH r AS (UPDATE tokens SET revoked_at = now() "
+                           "           WHERE id = $1::bigint AND revoked_at IS NULL RETURNING id) "
+                           "SELECT r.id, pg_notify('jobgate', 'r') FROM r"},
+    /* Submit many jobs in one statement (one commit). Input arrays are parallel; ORDER BY ord keeps
+     * identity values in request order. Idempotency conflicts are skipped and reported by absence. */
+    [STMT_JOBS_INSERT] =
+        {"jobs_insert",
+         "WITH input AS ("
+         "  SELECT * FROM unnest($3::text[], $4::text[], $5::smallint[], $6::smallint[],"
+         "                       $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[])"
+         "  WITH ORDINALITY AS t(runtime, kind, priority, max_attempts, labels, idem_key,"
+         "                       idem_hash, spec, limits, ord)),"
+         " j AS (INSERT INTO jobs (tenant, token_id, runtime, kind, priority, max_attempts, labels,"
+         "                         idem_key, idem_hash, spec, limits)"
+         "       SELECT $1, $2::bigint, runtime, kind, priority, max_attempts, labels, idem_key,"
+         "              decode(idem_hash, 'hex'), spec, limits FROM input ORDER BY ord"
+         "       ON CONFLICT (tenant, idem_key) WHERE idem_key IS NOT NULL DO NOTHING"
+         "       RETURNING id, public_id, runtime, priority, max_attempts, created_at, idem_key),"
+         " q AS (INSERT INTO job_queue (job_id, runtime, priority, max_attempts)"
+         "       SELECT id, runtime, priority, max_attempts FROM j)"
+         "SELECT public_id, created_at, idem_key, id FROM j ORDER BY id"},
+    [STMT_JOB_BY_IDEM] = {"job_by_idem",
+                          "SELECT " JOB_COLUMNS ", encode(j.idem_hash, 'hex') "
+                          "FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
+                          "WHERE j.tenant = $1 AND j.idem_key = ANY($2::text[]) ORDER BY j.id"},
+    [STMT_JOB_GET] = {"job_get",
+                      "SELECT " JOB_COLUMNS " FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
+                      "WHERE j.public_id = $1::uuid AND ($2::text IS NULL OR j.tenant = $2)"},
+    /* Own jobs, newest first, keyset-paginated by the internal id; status and labels filter. */
+    [STMT_JOBS_LIST] =
+        {"jobs_list",
+         "SELECT " JOB_COLUMNS " FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
+         "WHERE j.tenant = $1 AND j.id < $2::bigint AND ($3::jsonb IS NULL OR j.labels @> $3) "
+         "AND ($4::text IS NULL OR $4 = CASE WHEN j.status <> 'queued' THEN j.status "
+         "     WHEN q.state = 'running' THEN 'running' ELSE 'queued' END) "
+         "ORDER BY j.id DESC LIMIT $5::int"},
+    [STMT_JOBS_LIST_ALL] =
+        {"jobs_list_all",
+         "SELECT " JOB_COLUMNS " FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
+         "WHERE j.id < $2::bigint AND ($1::text IS NULL OR j.tenant = $1) "
+         "AND ($3::jsonb IS NULL OR j.labels @> $3) "
+         "AND ($4::text IS NULL OR $4 = CASE WHEN j.status <> 'queued' THEN j.status "
+         "     WHEN q.state = 'running' THEN 'running' ELSE 'queued' END) "
+         "ORDER BY j.id DESC LIMIT $5::int"},
+    /* Cancel: the queue row goes (a running job's executor learns it at its next heartbeat). */
+    [STMT_JOB_CANCEL] =
+        {"job_cancel",
+         "WITH d AS (DELETE FROM job_queue q USING jobs j "
+         "           WHERE q.job_id = j.id AND j.public_id = $1::uuid "
+         "             AND ($2::text IS NULL OR j.tenant = $2) "
+         "           RETURNING q.job_id, q.state, q.attempts, q.claimed_at) "
+         "UPDATE jobs j SET status = 'cancelled', finished_at = now(), attempts = d.attempts, "
+         "                  started_at = d.claimed_at "
+         "FROM d WHERE j.id = d.job_id RETURNING j.public_id, d.state"},
+    [STMT_JOB_STATE] = {"job_state",
+                        "SELECT j.status, j.final_lease, j.id FROM jobs j "
+                        "WHERE j.public_id = $1::uuid AND ($2::text IS NULL OR j.tenant = $2)"},
+    [STMT_EXECUTOR_UPSERT] =
+        {"executor_upsert",
+         "INSERT INTO executors AS e (id, name, token_id, runtimes, slots) "
+         "VALUES ($1::uuid, $2, $3::bigint, $4::text[], $5::int) "
+         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, runtimes = excluded.runtimes, "
+         "  slots = excluded.slots, last_seen = now() "
+         "WHERE e.token_id = excluded.token_id RETURNING id"},
+    [STMT_EXECUTOR_SEEN] = {"executor_seen",
+                            "UPDATE executors SET last_seen = now() "
+                            "WHERE id = $1::uuid AND token_id = $2::bigint RETURNING id"},
+    /* Claim up to $2 jobs of the runtimes $1, best priority first, then oldest. The LATERAL walks
+     * each runtime's slice of the ready index in order, so a backlog of other runtimes costs nothing. */
+    [STMT_LEASE_CLAIM] =
+        {"lease_claim",
+         "WITH picked AS ("
+         "  SELECT c.job_id FROM unnest($1::text[]) AS r(rt) CROSS JOIN LATERAL ("
+         "    SELECT q.job_id, q.priority FROM job_queue q"
+         "    WHERE q.state = 'queued' AND q.runtime = r.rt"
+         "    ORDER BY q.priority DESC, q.job_id LIMIT $2::int FOR UPDATE SKIP LOCKED) c"
+         "  ORDER BY c.priority DESC, c.job_id LIMIT $2::int),"
+         " claimed AS (UPDATE job_queue q SET state = 'running', attempts = q.attempts + 1,"
+         "    executor_id = $3::uuid, lease_token = gen_random_uuid(), claimed_at = now(),"
+         "    lease_until = clock_timestamp() + $4::int * interval '1 millisecond'"
+         "  WHERE q.job_id = ANY (ARRAY(SELECT job_id FROM picked))"
+         "  RETURNING q.job_id, q.attempts, q.lease_token, q.lease_until) "
+         "SELECT j.public_id, c.attempts, c.lease_token, c.lease_until, j.runtime, j.kind,"
+         "       j.max_attempts, j.spec "
+         "FROM claimed c JOIN jobs j ON j.id = c.job_id ORDER BY j.priority DESC, j.id"},
+    /* Extend the leases this executor still holds; absent rows tell it which runs to kill. */
+    [STMT_LEASE_HEARTBEAT] =
+        {"lease_heartbeat",
+         "WITH input AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS t(public_id, lease)),"
+         " ext AS (UPDATE job_queue q"
+         "   SET lease_until = clock_timestamp() + $4::int * interval '1 millisecond'"
+         "   FROM input i JOIN jobs j ON j.public_id = i.public_id"
+         "   WHERE q.job_id = j.id AND q.lease_token = i.lease AND q.executor_id = $1::uuid"
+         "   RETURNING j.public_id, q.lease_until) "
+         "SELECT i.public_id, e.lease_until, j.status FROM input i"
+         " LEFT JOIN ext e ON e.public_id = i.public_id"
+         " LEFT JOIN jobs j ON j.public_id = i.public_id"},
+    /* Hand leases back unrun (executor shutdown): queued again at once, the attempt not counted. */
+    [STMT_LEASE_RELEASE] =
+        {"lease_release",
+         "WITH input AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS t(public_id, lease)) "
+         "UPDATE job_queue q SET state = 'queued', attempts = greatest(q.attempts - 1, 0),"
+         "  executor_id = NULL, lease_token = NULL, lease_until = NULL "
+         "FROM input i JOIN jobs j ON j.public_id = i.public_id "
+         "WHERE q.job_id = j.id AND q.lease_token = i.lease AND q.executor_id = $1::uuid "
+         "RETURNING j.public_id, q.runtime"},
+    /* Record a result: only the current lease holder's, exactly once (the queue row goes). */
+    [STMT_JOB_COMPLETE] =
+        {"job_complete",
+         "WITH d AS (DELETE FROM job_queue q USING jobs j "
+         "           WHERE j.public_id = $1::uuid AND q.job_id = j.id AND q.lease_token = $2::uuid"
+         "           RETURNING q.job_id, q.attempts, q.claimed_at) "
+         "UPDATE jobs j SET status = $3, verdict = $4, result = $5, attempts = d.attempts,"
+         "  started_at = d.claimed_at, finished_at = now(), final_lease = $2::uuid "
+         "FROM d WHERE j.id = d.job_id RETURNING j.public_id"},
+    /* Expired leases: back to the queue after a back-off, or failed when out of attempts. */
+    [STMT_SWEEP_RESCUE] =
+        {"sweep_rescue",
+         "WITH x AS (SELECT ARRAY(SELECT job_id FROM job_queue"
+         "                        WHERE state = 'running' AND lease_until < clock_timestamp()"
+         "                        LIMIT 1000 FOR UPDATE SKIP LOCKED) AS ids),"
+         " dead AS (DELETE FROM job_queue q WHERE q.job_id = ANY ((SELECT ids FROM x))"
+         "            AND q.attempts >= q.max_attempts"
+         "          RETURNING q.job_id, q.attempts, q.claimed_at),"
+         " again AS (UPDATE job_queue q SET state = 'scheduled', executor_id = NULL,"
+         "            lease_token = NULL, lease_until = NULL, last_error = 'lease expired',"
+         "            run_at = clock_timestamp() + least($2::bigint,"
+         "                     $1::bigint * (2 ^ least(q.attempts - 1, 30))::bigint)"
+         "                     * interval '1 millisecond'"
+         "          WHERE q.job_id = ANY ((SELECT ids FROM x)) AND q.attempts < q.max_attempts"
+         "          RETURNING q.job_id),"
+         " failed AS (UPDATE jobs j SET status = 'failed', attempts = dead.attempts,"
+         "            started_at = dead.claimed_at, finished_at = now(),"
+         "            result = json_build_object('error', json_build_object("
+         "              'type', 'LeaseExpired', 'message', 'the executor stopped renewing its lease"
+         " on attempt ' || dead.attempts || ' of ' || j.max_attempts))::text"
+         "          FROM dead WHERE j.id = dead.job_id RETURNING j.public_id)"
+         "SELECT (SELECT count(*) FROM again), ARRAY(SELECT public_id::text FROM failed)"},
+    [STMT_SWEEP_PROMOTE] =
+        {"sweep_promote",
+         "UPDATE job_queue SET state = 'queued' WHERE job_id = ANY (ARRAY("
+         "  SELECT job_id FROM job_queue WHERE state = 'scheduled' AND run_at <= clock_timestamp()"
+         "  ORDER BY run_at LIMIT 1000 FOR UPDATE SKIP LOCKED)) RETURNING runtime"},
+    [STMT_QUEUE_DEPTH] = {"queue_depth",
+                          "SELECT runtime, state, count(*) FROM job_queue GROUP BY 1, 2"},
+    [STMT_RUNTIMES_LIVE] =
+        {"runtimes_live",
+         "SELECT rt, count(*), sum(slots) FROM executors, unnest(runtimes) AS rt "
+         "WHERE last_seen > now() - $1::int * interval '1 second' GROUP BY rt ORDER BY rt"},
+    [STMT_NOTIFY] = {"notify", "SELECT pg_notify('jobgate', $1)"},
+};
+
+const char *db_stmt_name(enum db_stmt s)
+{
+    return stmts[s].name;
+}
+
+const char *db_stmt_sql(enum db_stmt s)
+{
+    return stmts[s].sql;
+}

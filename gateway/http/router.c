@@ -1,0 +1,83 @@
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+
+#define ANY_USER (GW_ROLE_CLIENT | GW_ROLE_EXECUTOR | GW_ROLE_ADMIN)
+#define CLIENT (GW_ROLE_CLIENT | GW_ROLE_ADMIN)
+#define EXECUTOR (GW_ROLE_EXECUTOR | GW_ROLE_ADMIN)
+#define ADMIN GW_ROLE_ADMIN
+
+/* Longer literal patterns come before "*" ones that would also match ("/jobs/batch"). */
+const struct gw_route gw_routes[] = {
+    {"POST", "/jobs/batch", CLIENT, true, gw_handle_jobs_batch, "jobs_batch"},
+    {"POST", "/jobs", CLIENT, true, gw_handle_jobs_create, "jobs_create"},
+    {"GET", "/jobs", CLIENT, false, gw_handle_jobs_list, "jobs_list"},
+    {"GET", "/jobs/*", CLIENT, false, gw_handle_jobs_get, "jobs_get"},
+    {"DELETE", "/jobs/*", CLIENT, false, gw_handle_jobs_cancel, "jobs_cancel"},
+    {"PUT", "/jobs/*/result", EXECUTOR, true, gw_handle_job_result, "job_result"},
+    {"POST", "/executor/lease", EXECUTOR, true, gw_handle_executor_lease, "executor_lease"},
+    {"POST", "/executor/heartbeat", EXECUTOR, true, gw_handle_executor_heartbeat,
+     "executor_heartbeat"},
+    {"POST", "/executor/release", EXECUTOR, true, gw_handle_executor_release, "executor_release"},
+    {"GET", "/runtimes", ANY_USER, false, gw_handle_runtimes, "runtimes"},
+    {"GET", "/admin/tokens", ADMIN, false, gw_handle_tokens_list, "tokens_list"},
+    {"POST", "/admin/tokens", ADMIN, true, gw_handle_tokens_create, "tokens_create"},
+    {"DELETE", "/admin/tokens/*", ADMIN, false, gw_handle_tokens_revoke, "tokens_revoke"},
+    {"GET", "/healthz", 0, false, gw_handle_healthz, "healthz"},
+    {"GET", "/readyz", 0, false, gw_handle_readyz, "readyz"},
+    {"GET", "/metrics", 0, false, gw_handle_metrics, "metrics"},
+    {NULL, NULL, 0, false, NULL, NULL},
+};
+
+/* Match one pattern; on success copies the "*" segment into param. */
+static bool match(const char *pattern, const char *path, char *param, size_t param_len)
+{
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '*') {
+            const char *end = strchr(s, '/');
+            size_t len = end ? (size_t)(end - s) : strlen(s);
+            if (len == 0 || len >= param_len)
+                return false;
+            memcpy(param, s, len);
+            param[len] = '\0';
+            p++;
+            s += len;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+enum gw_route_match gw_route_find(const char *method, const char *path,
+                                   const struct gw_route **route, char *param, size_t param_len,
+                                   char *allow, size_t allow_len)
+{
+    bool path_known = false;
+    allow[0] = '\0';
+    for (const struct gw_route *r = gw_routes; r->method; r++) {
+        char tmp[sizeof((struct gw_request *)0)->param];
+        tmp[0] = '\0';
+        if (!match(r->pattern, path, tmp, sizeof tmp < param_len ? sizeof tmp : param_len))
+            continue;
+        /* "/jobs/batch" as a GET is a job id lookup, not a wrong method on the batch route. */
+        if (strcmp(r->method, method) == 0) {
+            *route = r;
+            memcpy(param, tmp, strlen(tmp) + 1);
+            return GW_ROUTE_FOUND;
+        }
+        path_known = true;
+        if (!strstr(allow, r->method)) {
+            size_t n = strlen(allow);
+            snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", r->method);
+        }
+    }
+    return path_known ? GW_ROUTE_BAD_METHOD : GW_ROUTE_NOT_FOUND;
+}

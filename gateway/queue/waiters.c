@@ -1,0 +1,255 @@
+#include "waiters.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/server.h"
+
+#define NBUCKETS 4096
+
+struct gw_waiters {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* the earliest deadline moved, or stop */
+    struct gw_wait *buckets[NBUCKETS];
+    struct gw_wait **heap;  /* min-heap on deadline */
+    size_t nheap, capheap;
+    bool stop;
+    pthread_t timer;
+};
+
+static unsigned hash_id(const char *id)
+{
+    unsigned h = 2166136261u;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 16777619u;
+    return h % NBUCKETS;
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void heap_swap(struct gw_waiters *ws, size_t i, size_t j)
+{
+    struct gw_wait *t = ws->heap[i];
+    ws->heap[i] = ws->heap[j];
+    ws->heap[j] = t;
+    ws->heap[i]->heap_index = i;
+    ws->heap[j]->heap_index = j;
+}
+
+static void heap_up(struct gw_waiters *ws, size_t i)
+{
+    while (i > 0 && before(&ws->heap[i]->deadline, &ws->heap[(i - 1) / 2]->deadline)) {
+        heap_swap(ws, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(struct gw_waiters *ws, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < ws->nheap && before(&ws->heap[l]->deadline, &ws->heap[m]->deadline))
+            m = l;
+        if (r < ws->nheap && before(&ws->heap[r]->deadline, &ws->heap[m]->deadline))
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(ws, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(struct gw_waiters *ws, size_t i)
+{
+    ws->nheap--;
+    if (i != ws->nheap) {
+        ws->heap[i] = ws->heap[ws->nheap];
+        ws->heap[i]->heap_index = i;
+        heap_down(ws, i);
+        heap_up(ws, i);
+    }
+}
+
+/* Take w out of the table and the heap; lock held. */
+static void unlink_wait(struct gw_waiters *ws, struct gw_wait *w)
+{
+    struct gw_wait **pp = &ws->buckets[hash_id(w->id)];
+    while (*pp && *pp != w)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = w->next;
+    w->next = NULL;
+    heap_remove(ws, w->heap_index);
+    w->registered = false;
+}
+
+/* Mark fired and collect the request to resume once the lock is released; lock held. */
+static void fire(struct gw_waiters *ws, struct gw_wait *w, struct gw_request **resume, size_t *n)
+{
+    unlink_wait(ws, w);
+    w->fired = true;
+    if (w->suspended) {
+        w->suspended = false;
+        resume[(*n)++] = w->rq;
+    }
+}
+
+static void *timer_main(void *arg)
+{
+    struct gw_waiters *ws = arg;
+    struct gw_request *resume[256];
+    pthread_mutex_lock(&ws->lock);
+    while (!ws->stop) {
+        size_t n = 0;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        while (ws->nheap > 0 && !before(&now, &ws->heap[0]->deadline) && n < 256)
+            fire(ws, ws->heap[0], resume, &n);
+        if (n) {
+            pthread_mutex_unlock(&ws->lock);
+            for (size_t i = 0; i < n; i++)
+                gw_server_resume(resume[i]);
+            pthread_mutex_lock(&ws->lock);
+            continue;
+        }
+        if (ws->nheap > 0)
+            pthread_cond_timedwait(&ws->changed, &ws->lock, &ws->heap[0]->deadline);
+        else
+            pthread_cond_wait(&ws->changed, &ws->lock);
+    }
+    pthread_mutex_unlock(&ws->lock);
+    return NULL;
+}
+
+struct gw_waiters *gw_waiters_new(void)
+{
+    struct gw_waiters *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    pthread_mutex_init(&ws->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&ws->changed, &attr);
+    pthread_condattr_destroy(&attr);
+    if (pthread_create(&ws->timer, NULL, timer_main, ws)) {
+        free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void gw_waiters_free(struct gw_waiters *ws)
+{
+    if (!ws)
+        return;
+    gw_waiters_wake_all(ws);
+    pthread_mutex_lock(&ws->lock);
+    ws->stop = true;
+    pthread_cond_signal(&ws->changed);
+    pthread_mutex_unlock(&ws->lock);
+    pthread_join(ws->timer, NULL);
+    free(ws->heap);
+    pthread_mutex_destroy(&ws->lock);
+    pthread_cond_destroy(&ws->changed);
+    free(ws);
+}
+
+void gw_wait_register(struct gw_waiters *ws, struct gw_wait *w)
+{
+    pthread_mutex_lock(&ws->lock);
+    w->registered = true;
+    w->suspended = false;
+    w->fired = false;
+    if (ws->nheap == ws->capheap) {
+        size_t cap = ws->capheap ? 2 * ws->capheap : 256;
+        struct gw_wait **h = realloc(ws->heap, cap * sizeof *h);
+        if (!h) { /* cannot park: behave as if woken at once */
+            w->registered = false;
+            w->fired = true;
+            pthread_mutex_unlock(&ws->lock);
+            return;
+        }
+        ws->heap = h;
+        ws->capheap = cap;
+    }
+    unsigned b = hash_id(w->id);
+    w->next = ws->buckets[b];
+    ws->buckets[b] = w;
+    w->heap_index = ws->nheap;
+    ws->heap[ws->nheap++] = w;
+    heap_up(ws, w->heap_index);
+    if (w->heap_index == 0)
+        pthread_cond_signal(&ws->changed);
+    pthread_mutex_unlock(&ws->lock);
+}
+
+bool gw_wait_suspend(struct gw_waiters *ws, struct gw_wait *w)
+{
+    bool parked = false;
+    pthread_mutex_lock(&ws->lock);
+    if (w->registered && !w->fired) {
+        MHD_suspend_connection(w->rq->conn);
+        w->suspended = true;
+        parked = true;
+    }
+    pthread_mutex_unlock(&ws->lock);
+    return parked;
+}
+
+void gw_wait_cancel(struct gw_waiters *ws, struct gw_wait *w)
+{
+    pthread_mutex_lock(&ws->lock);
+    if (w->registered)
+        unlink_wait(ws, w);
+    pthread_mutex_unlock(&ws->lock);
+}
+
+void gw_waiters_wake(struct gw_waiters *ws, const char *id)
+{
+    size_t n;
+    do {
+        struct gw_request *resume[256];
+        n = 0;
+        pthread_mutex_lock(&ws->lock);
+        struct gw_wait *w = ws->buckets[hash_id(id)];
+        while (w && n < 256) {
+            struct gw_wait *next = w->next;
+            if (strcmp(w->id, id) == 0)
+                fire(ws, w, resume, &n);
+            w = next;
+        }
+        pthread_mutex_unlock(&ws->lock);
+        for (size_t i = 0; i < n; i++)
+            gw_server_resume(resume[i]);
+    } while (n == 256);
+}
+
+void gw_waiters_wake_all(struct gw_waiters *ws)
+{
+    for (;;) {
+        struct gw_request *resume[256];
+        size_t n = 0;
+        pthread_mutex_lock(&ws->lock);
+        while (ws->nheap > 0 && n < 256)
+            fire(ws, ws->heap[0], resume, &n);
+        bool more = ws->nheap > 0;
+        pthread_mutex_unlock(&ws->lock);
+        for (size_t i = 0; i < n; i++)
+            gw_server_resume(resume[i]);
+        if (!more)
+            return;
+    }
+}
+
+long gw_waiters_count(struct gw_waiters *ws)
+{
+    pthread_mutex_lock(&ws->lock);
+    long n = (long)ws->nheap;
+    pthread_mutex_unlock(&ws->lock);
+    return n;
+}

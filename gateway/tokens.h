@@ -1,0 +1,22 @@
+/* Creating tokens: shared by "jobgate-gateway token create" and POST /admin/tokens. */
+#ifndef GW_TOKENS_H
+#define GW_TOKENS_H
+
+#include "db/db.h"
+#include "http/auth.h"
+#include "http/reply.h"
+
+struct gw_new_token {
+    long long id;
+    char secret[GW_TOKEN_LEN + 1]; /* shown once, never stored */
+    char tenant[128];
+};
+
+/**
+ * Validate role, name and tenant (defaults to name), generate a secret and store its hash.
+ * Returns 0; -EINVAL with @p p set (422); or -EIO when the database failed (db->err).
+ */
+int gw_token_create(struct db_conn *db, const char *role, const char *name, const char *tenant,
+                    struct gw_new_token *out, struct gw_problem *p);
+
+#endif
