@@ -66,16 +66,23 @@ enum gw_result gw_reply_text(struct gw_request *rq, unsigned status, const char 
     return queue(rq, status, content_type, (char *)text, len, MHD_RESPMEM_MUST_COPY);
 }
 
-enum gw_result gw_reply_problem(struct gw_request *rq, const struct gw_problem *p)
+char *gw_problem_render(const struct gw_problem *p, const char *instance)
 {
     char type[96];
     snprintf(type, sizeof type, "urn:jobgate:problem:%s", p->slug);
     json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", p->title,
-                            "status", (int)p->status, "detail", p->detail, "instance", rq->url);
+                            "status", (int)p->status, "detail", p->detail, "instance",
+                            instance ? instance : "");
     if (doc && p->field[0])
         json_object_set_new(doc, "field", json_string(p->field));
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
+    return text;
+}
+
+enum gw_result gw_reply_problem(struct gw_request *rq, const struct gw_problem *p)
+{
+    char *text = gw_problem_render(p, rq->url);
     if (!text)
         return GW_FATAL;
     return queue(rq, p->status, "application/problem+json", text, strlen(text),

@@ -23,6 +23,9 @@ void gw_reply_header(struct gw_request *rq, const char *name, const char *value)
 /* Queue @p body (stolen) as application/json with @p status. */
 enum gw_result gw_reply_json(struct gw_request *rq, unsigned status, json_t *body);
 
+/* The problem document as JSON text (malloc'd; NULL on allocation failure). */
+char *gw_problem_render(const struct gw_problem *p, const char *instance);
+
 /* Queue a problem+json response. */
 enum gw_result gw_reply_problem(struct gw_request *rq, const struct gw_problem *p);
 

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Run every test: install what is missing, build with warnings as errors, run the unit suites,
+# the integration and end-to-end suites against a throwaway PostgreSQL, then all of it again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, and lint the OpenAPI contract.
+#   scripts/test.sh            everything (what CI runs)
+#   QUICK=1 scripts/test.sh    skip the sanitizer pass
+set -eu
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "dependencies"
+./scripts/install-deps.sh
+
+run_suites() { # $1 = build dir
+    step "unit tests ($1)"
+    (cd "$1" && ctest --output-on-failure -j2)
+    step "integration tests ($1)"
+    JOBGATE_GATEWAY_BIN="$root/$1/gateway/jobgate-gateway" JOBGATE_BUILD_DIR="$root/$1" \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+    if [ -d tests/e2e ]; then
+        step "end-to-end tests ($1)"
+        if [ -x tests/e2e/run_e2e.sh ]; then
+            JOBGATE_BUILD_DIR="$root/$1" tests/e2e/run_e2e.sh
+        else
+            JOBGATE_BUILD_DIR="$root/$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+        fi
+    fi
+}
+
+step "build (warnings are errors)"
+./scripts/build.sh build
+run_suites build
+
+if [ "${QUICK:-0}" != 1 ]; then
+    step "build with ASan + UBSan"
+    ./scripts/build.sh build-asan -DJOBGATE_ASAN=ON -DJOBGATE_UBSAN=ON -DCMAKE_BUILD_TYPE=Debug
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_suites build-asan
+fi
+
+if [ -x scripts/openapi-lint.sh ]; then
+    step "OpenAPI lint"
+    ./scripts/openapi-lint.sh
+fi
+
+step "all tests passed"
