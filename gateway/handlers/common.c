@@ -21,7 +21,9 @@ json_t *gw_parse_body(struct gw_request *rq, struct gw_problem *p)
         gw_fail(p, 400, "malformed-json", "Malformed JSON", "", "the request body is empty");
         return NULL;
     }
-    json_t *root = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &e);
+    /* Any JSON value parses; a valid one of the wrong type is the handler's 422, not a 400. */
+    json_t *root =
+        json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!root)
         gw_fail(p, 400, "malformed-json", "Malformed JSON", "",
                 "the body is not valid JSON: %s at line %d, column %d", e.text, e.line, e.column);

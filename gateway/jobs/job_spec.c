@@ -353,9 +353,14 @@ int gw_job_parse(const json_t *root, const struct gw_config *cfg, const struct g
     struct ctx c = {prefix ? prefix : "", cfg, cat, p};
     char f[160];
     memset(out, 0, sizeof *out);
-    if (!json_is_object(root))
-        return gw_fail(p, INVALID, prefix && *prefix ? prefix : "",
-                       "a job must be a JSON object, not %s", type_name(root));
+    if (!json_is_object(root)) {
+        /* The element itself: "jobs[3]", not the "jobs[3]." prefix of its fields. */
+        size_t n = strlen(c.prefix);
+        if (n > 0 && c.prefix[n - 1] == '.')
+            n--;
+        snprintf(f, sizeof f, "%.*s", (int)n, c.prefix);
+        return gw_fail(p, INVALID, f, "a job must be a JSON object, not %s", type_name(root));
+    }
 
     const json_t *runtime = json_object_get(root, "runtime");
     const json_t *kind = json_object_get(root, "kind");
