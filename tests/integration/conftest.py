@@ -212,8 +212,8 @@ class Executor:
         body.update(extra)
         return self.c.post("/executor/lease", body)
 
-    def lease(self, max_jobs=1, wait=0):
-        r = self.lease_raw(max_jobs, wait)
+    def lease(self, max_jobs=1, wait=0, **extra):
+        r = self.lease_raw(max_jobs, wait, **extra)
         assert r.status == 200, r
         return r.json()["jobs"]
 
