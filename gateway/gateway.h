@@ -14,6 +14,7 @@
 struct gw_catalog;
 struct gw_waiters;
 struct gw_dispatcher;
+struct gw_submitter;
 struct gw_events;
 struct gw_metrics;
 struct gw_route;
@@ -25,6 +26,7 @@ struct gw_ctx {
     struct gw_catalog *catalog;
     struct gw_waiters *waiters;
     struct gw_dispatcher *dispatcher;
+    struct gw_submitter *submitter;
     struct gw_events *events;
     struct gw_metrics *metrics;
     atomic_long queue_depth;      /* unfinished jobs, refreshed by the sweeper and on submit */

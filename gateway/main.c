@@ -17,6 +17,7 @@
 #include "log.h"
 #include "queue/dispatcher.h"
 #include "queue/events.h"
+#include "queue/submitter.h"
 #include "queue/sweeper.h"
 #include "queue/waiters.h"
 #include "tokens.h"
@@ -151,7 +152,8 @@ static int cmd_serve(struct gw_ctx *gw)
     gw->waiters = gw_waiters_new();
     gw->dispatcher = gw->waiters ? gw_dispatcher_new(gw) : NULL;
     gw->events = gw->dispatcher ? gw_events_new(gw) : NULL;
-    sweeper = gw->events ? gw_sweeper_new(gw) : NULL;
+    gw->submitter = gw->events ? gw_submitter_new(gw) : NULL;
+    sweeper = gw->submitter ? gw_sweeper_new(gw) : NULL;
     if (!sweeper) {
         JG_ERROR("gateway", "cannot start background threads");
         goto out;
@@ -176,6 +178,7 @@ static int cmd_serve(struct gw_ctx *gw)
     }
     rc = 0;
 out:
+    gw_submitter_free(gw->submitter); /* commits what is queued and answers it */
     gw_server_stop(gw);
     gw_sweeper_free(sweeper);
     gw_events_free(gw->events);

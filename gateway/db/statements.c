@@ -34,16 +34,21 @@ static const struct stmt stmts[DB_NSTMT] = {
                            "SELECT r.id, pg_notify('jobgate', 'r') FROM r"},
     /* Submit many jobs in one statement (one commit). Input arrays are parallel; ORDER BY ord keeps
      * identity values in request order. Idempotency conflicts are skipped and reported by absence. */
+    /* Submit many jobs in one statement (one commit), possibly for several requests and tenants:
+     * the submitter group-commits concurrent submits. Input arrays are parallel; ORDER BY ord
+     * assigns identity values in input order, so output row i is input i (when none conflicts).
+     * Idempotency conflicts are skipped and reported by absence. */
     [STMT_JOBS_INSERT] =
         {"jobs_insert",
          "WITH input AS ("
-         "  SELECT * FROM unnest($3::text[], $4::text[], $5::smallint[], $6::smallint[],"
-         "                       $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[])"
-         "  WITH ORDINALITY AS t(runtime, kind, priority, max_attempts, labels, idem_key,"
-         "                       idem_hash, spec, limits, ord)),"
+         "  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::smallint[],"
+         "                       $6::smallint[], $7::jsonb[], $8::text[], $9::text[], $10::text[],"
+         "                       $11::text[])"
+         "  WITH ORDINALITY AS t(tenant, token_id, runtime, kind, priority, max_attempts, labels,"
+         "                       idem_key, idem_hash, spec, limits, ord)),"
          " j AS (INSERT INTO jobs (tenant, token_id, runtime, kind, priority, max_attempts, labels,"
          "                         idem_key, idem_hash, spec, limits)"
-         "       SELECT $1, $2::bigint, runtime, kind, priority, max_attempts, labels, idem_key,"
+         "       SELECT tenant, token_id, runtime, kind, priority, max_attempts, labels, idem_key,"
          "              decode(idem_hash, 'hex'), spec, limits FROM input ORDER BY ord"
          "       ON CONFLICT (tenant, idem_key) WHERE idem_key IS NOT NULL DO NOTHING"
          "       RETURNING id, public_id, runtime, priority, max_attempts, created_at, idem_key),"

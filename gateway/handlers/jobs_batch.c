@@ -3,6 +3,8 @@
 
 enum gw_result gw_handle_jobs_batch(struct gw_request *rq)
 {
+    if (rq->resumed && rq->state)
+        return gw_jobs_submit_resumed(rq);
     static const char *const fields[] = {"jobs", NULL};
     struct gw_problem p;
     json_t *root = gw_parse_body(rq, &p);

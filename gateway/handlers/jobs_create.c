@@ -3,6 +3,8 @@
 
 enum gw_result gw_handle_jobs_create(struct gw_request *rq)
 {
+    if (rq->resumed && rq->state)
+        return gw_jobs_submit_resumed(rq);
     struct gw_problem p;
     json_t *job = gw_parse_body(rq, &p);
     if (!job)

@@ -9,20 +9,60 @@
 #include "jobs/job_spec.h"
 #include "metrics.h"
 #include "queue/events.h"
+#include "queue/submitter.h"
 #include "sha256.h"
+
+static void free_submission(struct gw_request *rq)
+{
+    gw_submission_free(rq->state);
+    rq->state = NULL;
+}
 
 /* The job as just created, from what was validated (no second round trip). */
 static json_t *created_json(const struct gw_job_input *in, const char *id, const char *created)
 {
-    char iso[48];
-    gw_timestamp_iso(created, iso, sizeof iso);
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o, s:n, s:s, s:n, s:n}", "id",
                      id, "status", "queued", "runtime", in->runtime, "kind",
                      gw_kind_name(in->kind), "priority", (json_int_t)in->priority,
                      "max_attempts", (json_int_t)in->max_attempts, "attempts", 0, "labels",
                      json_loads(in->labels_text, 0, NULL), "limits",
-                     json_loads(in->limits_text, 0, NULL), "verdict", "created_at", iso,
+                     json_loads(in->limits_text, 0, NULL), "verdict", "created_at", created,
                      "started_at", "finished_at");
+}
+
+/* 201 with the job (Location) or {"jobs": [...]}; @p list is stolen. */
+static enum gw_result reply_created(struct gw_request *rq, json_t *list, bool batch)
+{
+    if (batch)
+        return gw_reply_json(rq, 201, json_pack("{s:o}", "jobs", list));
+    json_t *job = json_incref(json_array_get(list, 0));
+    json_decref(list);
+    snprintf(rq->header_value, sizeof rq->header_value, "/jobs/%s",
+             json_string_value(json_object_get(job, "id")));
+    gw_reply_header(rq, "Location", rq->header_value);
+    return gw_reply_json(rq, 201, job);
+}
+
+static void announce(struct gw_request *rq, size_t n)
+{
+    atomic_fetch_add(&rq->gw->queue_depth, (long)n);
+    gw_metrics_add(GW_JOBS_SUBMITTED, (long)n);
+    gw_events_jobs_queued(rq->gw->events);
+}
+
+enum gw_result gw_jobs_submit_resumed(struct gw_request *rq)
+{
+    struct gw_submission *sub = rq->state;
+    if (!sub->done) {
+        struct db_conn failed = {.err = (enum db_error)sub->db_error};
+        snprintf(failed.errmsg, sizeof failed.errmsg, "group commit failed");
+        return gw_reply_db_error(rq, &failed);
+    }
+    announce(rq, sub->n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < sub->n; i++)
+        json_array_append_new(list, created_json(&sub->in[i], sub->ids[i], sub->created[i]));
+    return reply_created(rq, list, sub->batch);
 }
 
 /* Idempotency-Key: a printable token of at most 200 bytes. */
@@ -38,15 +78,20 @@ static bool idem_key_valid(const char *k)
 }
 
 /* Same key as before: the same request gets the same jobs back, another one a 409. */
-static enum gw_result replay(struct gw_request *rq, struct db_conn *db, json_t *keys_json,
-                             const char *idem_hash, size_t n, bool batch)
+static enum gw_result replay(struct gw_request *rq, struct db_conn *db,
+                             const struct gw_submission *sub)
 {
     struct jg_buf keys;
     jg_buf_init(&keys, 1 << 20);
     int rc = jg_buf_append(&keys, "{", 1);
-    size_t i;
-    json_t *k;
-    json_array_foreach(keys_json, i, k) rc |= gw_pg_array_add(&keys, json_string_value(k), i == 0);
+    for (size_t i = 0; i < sub->n; i++) {
+        char k[256];
+        if (sub->batch)
+            snprintf(k, sizeof k, "%s#%zu", sub->idem_key, i);
+        else
+            snprintf(k, sizeof k, "%s", sub->idem_key);
+        rc |= gw_pg_array_add(&keys, k, i == 0);
+    }
     rc |= jg_buf_append(&keys, "}", 1);
     if (rc) {
         jg_buf_free(&keys);
@@ -58,34 +103,62 @@ static enum gw_result replay(struct gw_request *rq, struct db_conn *db, json_t *
     if (!r)
         return gw_reply_db_error(rq, db);
     int rows = PQntuples(r);
-    bool same = (size_t)rows == n;
+    bool same = (size_t)rows == sub->n;
     for (int row = 0; row < rows && same; row++)
-        same = strcmp(PQgetvalue(r, row, JC_NCOLS), idem_hash) == 0;
+        same = strcmp(PQgetvalue(r, row, JC_NCOLS), sub->idem_hash) == 0;
     if (!same) {
         PQclear(r);
-        return gw_reply_error(rq, 409, "idempotency-conflict", "Idempotency key reused", "",
-                              "this Idempotency-Key was used with a different request body");
+        return gw_reply_error(rq, 409, "idempotency-conflict", "Idempotency key reused",
+                              "Idempotency-Key",
+                              "this Idempotency-Key was used with a different request");
     }
     json_t *list = json_array();
     for (int row = 0; row < rows; row++)
         json_array_append_new(list, gw_job_row_to_json(r, row, true));
     PQclear(r);
     gw_reply_header(rq, "Idempotent-Replayed", "true");
-    if (batch)
-        return gw_reply_json(rq, 201, json_pack("{s:o}", "jobs", list));
-    json_t *job = json_incref(json_array_get(list, 0));
-    json_decref(list);
-    snprintf(rq->header_value, sizeof rq->header_value, "/jobs/%s",
-             json_string_value(json_object_get(job, "id")));
-    gw_reply_header(rq, "Location", rq->header_value);
-    return gw_reply_json(rq, 201, job);
+    return reply_created(rq, list, sub->batch);
+}
+
+/* With a key, insert on this thread so conflicts can be replayed or refused in one transaction. */
+static enum gw_result submit_idempotent(struct gw_request *rq, struct gw_submission *sub)
+{
+    struct db_conn *db = gw_db(rq);
+    bool tx = sub->n > 1; /* a batch is replayed whole or not at all */
+    if (tx && db_command(db, "BEGIN"))
+        return gw_reply_db_error(rq, db);
+    PGresult *r = gw_jobs_insert(db, &sub, 1);
+    if (!r) {
+        if (tx)
+            db_command(db, "ROLLBACK");
+        return gw_reply_db_error(rq, db);
+    }
+    size_t rows = (size_t)PQntuples(r);
+    if (rows != sub->n) {
+        PQclear(r);
+        if (tx)
+            db_command(db, "ROLLBACK");
+        return replay(rq, db, sub);
+    }
+    if (tx && db_command(db, "COMMIT")) {
+        PQclear(r);
+        return gw_reply_db_error(rq, db);
+    }
+    announce(rq, sub->n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < sub->n; i++) {
+        char iso[48];
+        gw_timestamp_iso(PQgetvalue(r, (int)i, 1), iso, sizeof iso);
+        json_array_append_new(list, created_json(&sub->in[i], PQgetvalue(r, (int)i, 0), iso));
+    }
+    PQclear(r);
+    return reply_created(rq, list, sub->batch);
 }
 
 enum gw_result gw_jobs_submit(struct gw_request *rq, json_t *jobs, bool batch)
 {
     struct gw_ctx *gw = rq->gw;
     size_t n = json_array_size(jobs);
-    enum gw_result res;
     const char *key = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Idempotency-Key");
     if (key && !idem_key_valid(key))
         return gw_reply_error(rq, 400, "invalid-header", "Invalid header", "Idempotency-Key",
@@ -96,119 +169,38 @@ enum gw_result gw_jobs_submit(struct gw_request *rq, json_t *jobs, bool batch)
                               "the queue holds its maximum of %ld unfinished jobs; retry later",
                               gw->cfg.max_queued);
     }
-    struct gw_job_input *in = calloc(n, sizeof *in);
-    struct jg_buf a[9];
-    int rc = 0;
-    for (int i = 0; i < 9; i++) {
-        jg_buf_init(&a[i], (size_t)1 << 31);
-        rc |= jg_buf_append(&a[i], "{", 1);
+    struct gw_submission *sub = calloc(1, sizeof *sub);
+    if (sub)
+        sub->in = calloc(n, sizeof *sub->in);
+    if (!sub || !sub->in) {
+        free(sub);
+        return gw_reply_internal(rq, "out of memory");
     }
-    json_t *keys = json_array();
-    char idem_hash[65] = "";
-    if (!in || !keys) {
-        res = gw_reply_internal(rq, "out of memory");
-        goto out;
-    }
-    if (key) { /* the fingerprint covers the whole request, canonically encoded */
-        char *canon = json_dumps(jobs, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!canon) {
-            res = gw_reply_internal(rq, "out of memory");
-            goto out;
-        }
-        jg_sha256_hex(canon, strlen(canon), idem_hash);
-        free(canon);
-    }
+    rq->state = sub;
+    rq->state_free = free_submission;
+    sub->rq = rq;
+    sub->batch = batch;
+    snprintf(sub->tenant, sizeof sub->tenant, "%s", rq->who.tenant);
+    sub->token_id = rq->who.token_id;
     for (size_t i = 0; i < n; i++) {
         struct gw_problem p;
         char prefix[32] = "";
         if (batch)
             snprintf(prefix, sizeof prefix, "jobs[%zu].", i);
-        if (gw_job_parse(json_array_get(jobs, i), &gw->cfg, gw->catalog, prefix, &in[i], &p)) {
-            res = gw_reply_problem(rq, &p);
-            goto out;
-        }
-        char prio[24], ma[24], idem[256];
-        snprintf(prio, sizeof prio, "%ld", in[i].priority);
-        snprintf(ma, sizeof ma, "%ld", in[i].max_attempts);
-        if (key) {
-            if (batch)
-                snprintf(idem, sizeof idem, "%s#%zu", key, i);
-            else
-                snprintf(idem, sizeof idem, "%s", key);
-            json_array_append_new(keys, json_string(idem));
-        }
-        const char *vals[9] = {in[i].runtime, gw_kind_name(in[i].kind), prio, ma, in[i].labels_text,
-                               key ? idem : NULL, key ? idem_hash : NULL, in[i].spec_text,
-                               in[i].limits_text};
-        for (int c = 0; c < 9; c++)
-            rc |= gw_pg_array_add(&a[c], vals[c], i == 0);
+        if (gw_job_parse(json_array_get(jobs, i), &gw->cfg, gw->catalog, prefix, &sub->in[i],
+                         &p))
+            return gw_reply_problem(rq, &p);
+        sub->n = i + 1;
     }
-    for (int c = 0; c < 9; c++)
-        rc |= jg_buf_append(&a[c], "}", 1);
-    if (rc) {
-        res = gw_reply_internal(rq, "out of memory");
-        goto out;
+    if (key) { /* the fingerprint covers the whole request, canonically encoded */
+        char *canon = json_dumps(jobs, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!canon)
+            return gw_reply_internal(rq, "out of memory");
+        jg_sha256_hex(canon, strlen(canon), sub->idem_hash);
+        free(canon);
+        sub->idem_key = key;
+        return submit_idempotent(rq, sub);
     }
-    struct db_conn *db = gw_db(rq);
-    char token_id[24];
-    snprintf(token_id, sizeof token_id, "%lld", rq->who.token_id);
-    const char *params[11] = {rq->who.tenant, token_id};
-    for (int c = 0; c < 9; c++)
-        params[2 + c] = a[c].data;
-    bool tx = key && n > 1; /* all-or-nothing replay check needs the insert held back */
-    if (tx && db_command(db, "BEGIN")) {
-        res = gw_reply_db_error(rq, db);
-        goto out;
-    }
-    PGresult *r = db_exec(db, STMT_JOBS_INSERT, 11, params);
-    if (!r) {
-        if (tx)
-            db_command(db, "ROLLBACK");
-        res = gw_reply_db_error(rq, db);
-        goto out;
-    }
-    size_t rows = (size_t)PQntuples(r);
-    if (rows != n) { /* idempotency: some or all keys existed */
-        PQclear(r);
-        if (tx)
-            db_command(db, "ROLLBACK");
-        if (rows != 0 && !tx) {
-            res = gw_reply_internal(rq, "partial insert without a transaction");
-            goto out;
-        }
-        res = replay(rq, db, keys, idem_hash, n, batch);
-        goto out;
-    }
-    if (tx && db_command(db, "COMMIT")) {
-        PQclear(r);
-        res = gw_reply_db_error(rq, db);
-        goto out;
-    }
-    atomic_fetch_add(&gw->queue_depth, (long)n);
-    gw_metrics_add(GW_JOBS_SUBMITTED, (long)n);
-    gw_events_jobs_queued(gw->events);
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, created_json(&in[i], PQgetvalue(r, (int)i, 0),
-                                                 PQgetvalue(r, (int)i, 1)));
-    PQclear(r);
-    if (batch) {
-        res = gw_reply_json(rq, 201, json_pack("{s:o}", "jobs", list));
-    } else {
-        json_t *job = json_incref(json_array_get(list, 0));
-        json_decref(list);
-        snprintf(rq->header_value, sizeof rq->header_value, "/jobs/%s",
-                 json_string_value(json_object_get(job, "id")));
-        gw_reply_header(rq, "Location", rq->header_value);
-        res = gw_reply_json(rq, 201, job);
-    }
-out:
-    if (in)
-        for (size_t i = 0; i < n; i++)
-            gw_job_input_free(&in[i]);
-    free(in);
-    for (int i = 0; i < 9; i++)
-        jg_buf_free(&a[i]);
-    json_decref(keys);
-    return res;
+    gw_submitter_enqueue(gw->submitter, sub);
+    return GW_SUSPENDED;
 }

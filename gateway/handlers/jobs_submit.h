@@ -4,7 +4,11 @@
 
 #include "handlers.h"
 
-/* Submit the jobs in @p jobs (an array; borrowed). @p batch selects the response shape. */
+/* Submit the jobs in @p jobs (an array; borrowed). @p batch selects the response shape.
+ * Without an Idempotency-Key the request is suspended until the group commit is done. */
 enum gw_result gw_jobs_submit(struct gw_request *rq, json_t *jobs, bool batch);
+
+/* Answer a submit after its group commit (rq->resumed with the submission in rq->state). */
+enum gw_result gw_jobs_submit_resumed(struct gw_request *rq);
 
 #endif
