@@ -47,6 +47,7 @@ for r in $(seq $REPS); do
     runuser -u postgres -- $pgbin/pgbench -n -M prepared -T $SECS -c $C -j $THREADS -h 127.0.0.1 -p $pgport -U postgres \
         -f bench/gateway/pgbench_insert.sql jobgate 2>/dev/null | awk '/^tps/ {print $3}' >>$work/pgtps
     wrk -t$THREADS -c$C -d${SECS}s --latency -s bench/gateway/get_job.lua http://127.0.0.1:$port >$work/out
+    grep -q "Non-2xx" $work/out && { echo "GET /jobs/<id> returned errors:" >&2; cat $work/out >&2; }
     awk '$1=="50%" {print $2}' $work/out | to_ms >>$work/get50; echo >>$work/get50
     awk '$1=="99%" {print $2}' $work/out | to_ms >>$work/get99; echo >>$work/get99
     echo "run $r: POST $(tail -1 $work/post)/s  pgbench $(tail -1 $work/pgtps)/s  GET p50 $(tail -1 $work/get50) ms p99 $(tail -1 $work/get99) ms" >&2

@@ -1,5 +1,6 @@
 #include "dispatcher.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,17 @@ static void fire(struct gw_dispatcher *d, struct gw_lease_wait *w)
         gw_server_resume(w->rq);
 }
 
+/* Suspended connections do not notice a client that left; never claim jobs for one. */
+static bool client_gone(struct gw_request *rq)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info)
+        return false;
+    struct pollfd pfd = {info->connect_fd, POLLRDHUP, 0};
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* Same runtime set already came back empty in this round: no need to ask again. */
 static bool seen_empty(char (*empty)[1024], int nempty, const char *runtimes)
 {
@@ -160,7 +172,7 @@ static void *dispatcher_main(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (size_t i = 0; i < n; i++) {
             struct gw_lease_wait *w = list[i];
-            bool expired = !before(&now, &w->deadline);
+            bool expired = !before(&now, &w->deadline) || client_gone(w->rq);
             bool ask = kicked || w->fresh || expired;
             w->fresh = false;
             if (ask && !seen_empty(empty, nempty, w->runtimes)) {
