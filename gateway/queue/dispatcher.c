@@ -172,7 +172,11 @@ static void *dispatcher_main(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (size_t i = 0; i < n; i++) {
             struct gw_lease_wait *w = list[i];
-            bool expired = !before(&now, &w->deadline) || client_gone(w->rq);
+            if (client_gone(w->rq)) {
+                fire(d, w);
+                continue;
+            }
+            bool expired = !before(&now, &w->deadline);
             bool ask = kicked || w->fresh || expired;
             w->fresh = false;
             if (ask && !seen_empty(empty, nempty, w->runtimes)) {
