@@ -149,8 +149,14 @@ PGresult *db_exec(struct db_conn *c, enum db_stmt stmt, int nparams, const char 
             PQclear(p);
             c->prepared[stmt] = 1;
         }
+        bool in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
         PGresult *r = PQexecPrepared(c->pg, db_stmt_name(stmt), nparams, values, NULL, NULL, 0);
         r = finish(c, r);
+        /* A connection that broke while idle (a server restart) fails its next statement; a read
+         * can simply run again on a new connection. A write might have committed: report it. */
+        if (!r && c->err == DB_UNAVAILABLE && attempt == 0 && !in_tx && db_stmt_readonly(stmt) &&
+            PQstatus(c->pg) != CONNECTION_OK)
+            continue;
         if (!r && c->err == DB_FAILED)
             JG_ERROR("db", "%s: %s", db_stmt_name(stmt), c->errmsg);
         return r;

@@ -196,3 +196,21 @@ const char *db_stmt_sql(enum db_stmt s)
 {
     return stmts[s].sql;
 }
+
+int db_stmt_readonly(enum db_stmt s)
+{
+    switch (s) {
+    case STMT_TOKEN_LOOKUP:
+    case STMT_TOKEN_LIST:
+    case STMT_JOB_BY_IDEM:
+    case STMT_JOB_GET:
+    case STMT_JOBS_LIST:
+    case STMT_JOBS_LIST_ALL:
+    case STMT_JOB_STATE:
+    case STMT_QUEUE_DEPTH:
+    case STMT_RUNTIMES_LIVE:
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -31,4 +31,7 @@ enum db_stmt {
 const char *db_stmt_name(enum db_stmt s);
 const char *db_stmt_sql(enum db_stmt s);
 
+/* True for statements that only read: safe to run again on a fresh connection. */
+int db_stmt_readonly(enum db_stmt s);
+
 #endif
