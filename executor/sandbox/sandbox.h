@@ -5,7 +5,7 @@
  *   struct sbx_ctx *ctx;                         once per daemon: probe, config, seccomp BPF compiled once
  *   sbx_ctx_init(&ctx, &cfg, err, sizeof err);
  *   struct sbx_box *box;                         once per slot: uid, cgroup, netns/utsns, read-only mount tree
- *   sbx_box_init(ctx, slot_id, &box);
+ *   sbx_box_init(ctx, slot_id, &box, err, sizeof err);
  *   sbx_run(box, &run, &res); ...; sbx_result_free(&res);     per run, any number of times
  *   sbx_box_close(box);
  *   sbx_ctx_close(ctx);
@@ -118,7 +118,8 @@ struct sbx_config {
 };
 
 /* The default read-only binds: /usr, /bin, /lib, /lib64, /sbin (symlinks on merged-usr hosts),
- * /etc/alternatives, /etc/ld.so.cache, /etc/localtime and /etc/python3* (optional). Returns the count. */
+ * /etc/alternatives, /etc/ld.so.cache, /etc/localtime, /etc/python3.11, /etc/python3 (all but /usr optional).
+ * Binds nest only below directories of the box's own tmpfs root, never inside another bind. Returns the count. */
 size_t sbx_default_binds(const struct sbx_bind **out);
 
 struct sbx_ctx;
@@ -134,7 +135,7 @@ struct sbx_box;
 /* Prepare slot id: uid/gid first_uid+id, a cgroup, and a long-lived set of namespaces (mount tree built
  * once: tmpfs root, read-only binds, minimal /dev and /etc, pivot_root; empty network namespace; own
  * hostname). Costs a few ms; do it at daemon start. */
-int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out);
+int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *err, size_t errlen);
 void sbx_box_close(struct sbx_box *box); /* box must not be running */
 uid_t sbx_box_uid(const struct sbx_box *box);
 

@@ -1,0 +1,88 @@
+/* box.c - one slot: its uid/gid, cgroup, and long-lived namespaces, prepared once and reused by runs. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *err, size_t errlen)
+{
+    struct sbx_tree tree = {.root = -1};
+    int rc;
+    struct sbx_box *box = calloc(1, sizeof *box);
+    *out = NULL;
+    if(!box)
+        return -ENOMEM;
+    box->ctx = ctx;
+    box->id = id;
+    box->uid = ctx->cfg.first_uid + id;
+    box->gid = (gid_t)box->uid;
+    box->mnt_ns = box->net_ns = box->uts_ns = box->devnull = box->cancel = -1;
+    box->cg.mode = SBX_CGROUP_NONE;
+    box->cg.mem_dir = box->cg.pids_dir = box->cg.cpu_dir = box->cg.box_dir = -1;
+    box->cg.mem_procs = box->cg.pids_procs = box->cg.cpu_procs = box->cg.cpu_usage = -1;
+    box->cg.run_dir = box->cg.run_cpu_stat = -1;
+
+    if(err && errlen)
+        err[0] = '\0';
+    box->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    box->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if(box->devnull < 0 || box->cancel < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "box %u: %s", id, strerror(-rc));
+        goto out;
+    }
+    rc = sbx_cg_box_init(&box->cg, &ctx->caps, ctx->cg_mode, ctx->cfg.cgroup_name, id, err, errlen);
+    if(rc)
+        goto out;
+    rc = sbx_tree_build(ctx, box->uid, box->gid, &tree, err, errlen);
+    if(rc)
+        goto out;
+    rc = sbx_ns_create(&tree, ctx->cfg.hostname, &box->mnt_ns, &box->net_ns, &box->uts_ns, err, errlen);
+out:
+    sbx_tree_free(&tree);
+    if(rc) {
+        sbx_box_close(box);
+        return rc;
+    }
+    *out = box;
+    return 0;
+}
+
+void sbx_box_close(struct sbx_box *box)
+{
+    if(!box)
+        return;
+    sbx_cg_box_close(&box->cg);
+    sbx_close(&box->mnt_ns);
+    sbx_close(&box->net_ns);
+    sbx_close(&box->uts_ns);
+    sbx_close(&box->devnull);
+    sbx_close(&box->cancel);
+    free(box);
+}
+
+uid_t sbx_box_uid(const struct sbx_box *box)
+{
+    return box->uid;
+}
+
+int sbx_box_cancel(struct sbx_box *box)
+{
+    uint64_t one = 1;
+    if(write(box->cancel, &one, sizeof one) < 0 && errno != EAGAIN)
+        return -errno;
+    return 0;
+}
+
+int sbx_box_enter(const struct sbx_box *box)
+{
+    if(setns(box->net_ns, CLONE_NEWNET) < 0 || setns(box->uts_ns, CLONE_NEWUTS) < 0 ||
+       setns(box->mnt_ns, CLONE_NEWNS) < 0)
+        return -errno;
+    return 0;
+}

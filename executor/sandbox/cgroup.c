@@ -1,0 +1,414 @@
+/* cgroup.c - per-box cgroups: limits and accounting for memory, pids and CPU, on v1 and on v2.
+ *
+ * v1 (hybrid hosts such as Debian with systemd.unified_cgroup_hierarchy=0): each controller is its own
+ * hierarchy. The box owns <own cgroup>/<name>/box<id> in memory, pids and cpuacct, reused across runs and
+ * reset at each start (max_usage_in_bytes <- 0, cpuacct.usage <- 0, failcnt <- 0; the oom_kill counter
+ * cannot be reset, so it is read before and after). The run's init is attached through cgroup.procs while
+ * it waits on a sync pipe, since CLONE_INTO_CGROUP only reaches the unified tree.
+ *
+ * v2: the box owns <own cgroup>/<name>/box<id>, and each run gets a fresh child "r<seq>": its memory.peak,
+ * cpu.stat and memory.events start at zero on every kernel, and the init is born in it with
+ * CLONE_INTO_CGROUP. cgroup.kill ends anything left, then the directory is removed.
+ *
+ * Boxes always nest below the supervisor's own cgroup, so the limits of whatever runs the daemon (a
+ * Kubernetes pod, a systemd unit) still bound the boxes. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int open_box_dir(const char *base, const char *name, unsigned id, int *out, char *err, size_t errlen)
+{
+    char path[SBX_PATH_MAX + 64];
+    int rc;
+    snprintf(path, sizeof path, "%s/%s/box%u", base, name, id);
+    rc = sbx_mkdir_p(path, 0755);
+    if(rc) {
+        sbx_errf(err, errlen, "mkdir %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    *out = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if(*out < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "open %s: %s", path, strerror(-rc));
+    }
+    return rc;
+}
+
+static int open_at(int dir, const char *file, int flags)
+{
+    int fd = openat(dir, file, flags | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+static void init_fds(struct sbx_cg *cg)
+{
+    cg->mem_dir = cg->pids_dir = cg->cpu_dir = -1;
+    cg->mem_procs = cg->pids_procs = cg->cpu_procs = cg->cpu_usage = -1;
+    cg->box_dir = cg->run_dir = cg->run_cpu_stat = -1;
+}
+
+static int v1_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id, char *err,
+                   size_t errlen)
+{
+    int rc = 0;
+    if(caps->have & SBX_CAP_CG_MEMORY) {
+        rc = open_box_dir(caps->cg_memory, name, id, &cg->mem_dir, err, errlen);
+        if(rc)
+            goto out;
+        rc = cg->mem_procs = open_at(cg->mem_dir, "cgroup.procs", O_WRONLY);
+        if(rc < 0)
+            goto out;
+        cg->have_memsw = faccessat(cg->mem_dir, "memory.memsw.limit_in_bytes", W_OK, 0) == 0;
+        /* No swapping inside the box even where swap exists and memsw accounting is off. */
+        sbx_write_str_at(cg->mem_dir, "memory.swappiness", "0");
+    }
+    if(caps->have & SBX_CAP_CG_PIDS) {
+        rc = open_box_dir(caps->cg_pids, name, id, &cg->pids_dir, err, errlen);
+        if(rc)
+            goto out;
+        rc = cg->pids_procs = open_at(cg->pids_dir, "cgroup.procs", O_WRONLY);
+        if(rc < 0)
+            goto out;
+    }
+    if(caps->have & SBX_CAP_CG_CPU) {
+        rc = open_box_dir(caps->cg_cpuacct, name, id, &cg->cpu_dir, err, errlen);
+        if(rc)
+            goto out;
+        rc = cg->cpu_procs = open_at(cg->cpu_dir, "cgroup.procs", O_WRONLY);
+        if(rc < 0)
+            goto out;
+        rc = cg->cpu_usage = open_at(cg->cpu_dir, "cpuacct.usage", O_RDWR);
+        if(rc < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    if(rc < 0 && err && !err[0])
+        sbx_errf(err, errlen, "cgroup v1 box %u: %s", id, strerror(-rc));
+    return rc < 0 ? rc : 0;
+}
+
+/* Enable controllers for the children of dir. EBUSY means dir has member processes (the v2 "no internal
+ * processes" rule): the daemon must then run in a leaf of its own, which we say plainly. */
+static int v2_enable(int dir, const char *path, bool memory, bool pids, char *err, size_t errlen)
+{
+    if(!memory && !pids)
+        return 0;
+    char ctl[32] = "";
+    if(memory)
+        strcat(ctl, "+memory ");
+    if(pids)
+        strcat(ctl, "+pids");
+    int rc = sbx_write_str_at(dir, "cgroup.subtree_control", ctl);
+    if(rc == -EBUSY)
+        sbx_errf(err, errlen,
+                 "cgroup v2: cannot enable %s below %s: it has processes; start the daemon in a leaf cgroup "
+                 "(e.g. move it to %s/supervisor) so that its parent can delegate",
+                 ctl, path, path);
+    else if(rc)
+        sbx_errf(err, errlen, "cgroup v2: enable %s in %s: %s", ctl, path, strerror(-rc));
+    return rc;
+}
+
+static int v2_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id, char *err,
+                   size_t errlen)
+{
+    char path[SBX_PATH_MAX + 64];
+    int rc, dir = -1;
+    cg->v2_memory = caps->cgroup == SBX_CGROUP_V2 && (caps->have & SBX_CAP_CG_MEMORY);
+    cg->v2_pids = caps->cgroup == SBX_CGROUP_V2 && (caps->have & SBX_CAP_CG_PIDS);
+
+    dir = open(caps->cg_unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if(dir < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "open %s: %s", caps->cg_unified, strerror(-rc));
+        goto out;
+    }
+    rc = v2_enable(dir, caps->cg_unified, cg->v2_memory, cg->v2_pids, err, errlen);
+    if(rc)
+        goto out;
+    close(dir);
+    snprintf(path, sizeof path, "%s/%s", caps->cg_unified, name);
+    if(mkdir(path, 0755) < 0 && errno != EEXIST) {
+        rc = -errno;
+        sbx_errf(err, errlen, "mkdir %s: %s", path, strerror(-rc));
+        dir = -1;
+        goto out;
+    }
+    dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if(dir < 0) {
+        rc = -errno;
+        goto out;
+    }
+    rc = v2_enable(dir, path, cg->v2_memory, cg->v2_pids, err, errlen);
+    if(rc)
+        goto out;
+    rc = open_box_dir(caps->cg_unified, name, id, &cg->box_dir, err, errlen);
+    if(rc)
+        goto out;
+    snprintf(path, sizeof path, "%s/%s/box%u", caps->cg_unified, name, id);
+    rc = v2_enable(cg->box_dir, path, cg->v2_memory, cg->v2_pids, err, errlen);
+out:
+    if(dir >= 0)
+        close(dir);
+    return rc;
+}
+
+int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
+                    const char *name, unsigned id, char *err, size_t errlen)
+{
+    memset(cg, 0, sizeof *cg);
+    init_fds(cg);
+    cg->mode = mode;
+    int rc = 0;
+    if(mode == SBX_CGROUP_V1)
+        rc = v1_init(cg, caps, name, id, err, errlen);
+    else if(mode == SBX_CGROUP_V2)
+        rc = v2_init(cg, caps, name, id, err, errlen);
+    if(rc)
+        sbx_cg_box_close(cg);
+    return rc;
+}
+
+/* Remove a v2 run cgroup; it can be briefly busy while its last tasks finish exiting. */
+static int v2_rmdir_run(struct sbx_cg *cg, const char *name)
+{
+    for(int i = 0; i < 200; i++) {
+        if(unlinkat(cg->box_dir, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+            return 0;
+        if(errno != EBUSY)
+            return -errno;
+        sbx_write_str_at(cg->box_dir, "cgroup.kill", "1");
+        usleep(1000);
+    }
+    return -EBUSY;
+}
+
+void sbx_cg_box_close(struct sbx_cg *cg)
+{
+    sbx_close(&cg->mem_procs);
+    sbx_close(&cg->pids_procs);
+    sbx_close(&cg->cpu_procs);
+    sbx_close(&cg->cpu_usage);
+    sbx_close(&cg->run_cpu_stat);
+    sbx_close(&cg->run_dir);
+    /* The box directories stay: the next daemon reuses them, and rmdir would race their last tasks. */
+    sbx_close(&cg->mem_dir);
+    sbx_close(&cg->pids_dir);
+    sbx_close(&cg->cpu_dir);
+    sbx_close(&cg->box_dir);
+}
+
+static int write_u64_at(int dir, const char *file, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return sbx_write_str_at(dir, file, buf);
+}
+
+static int v1_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
+{
+    int rc = 0;
+    if(cg->mem_dir >= 0) {
+        uint64_t usage = 0;
+        char buf[32];
+        /* Page cache charged by earlier runs would count toward this run's peak and limit. */
+        if(sbx_read_small(cg->mem_dir, "memory.usage_in_bytes", buf, sizeof buf) == 0)
+            usage = strtoull(buf, NULL, 10);
+        if(usage > (1u << 20))
+            sbx_write_str_at(cg->mem_dir, "memory.force_empty", "0");
+        uint64_t limit = lim->memory_kb * 1024;
+        if(limit != cg->mem_limit_set) {
+            /* memsw must stay >= limit at every step: open it up, set the limit, then close it down. */
+            if(cg->have_memsw)
+                sbx_write_str_at(cg->mem_dir, "memory.memsw.limit_in_bytes", "-1");
+            rc = write_u64_at(cg->mem_dir, "memory.limit_in_bytes", limit);
+            if(rc)
+                goto out;
+            if(cg->have_memsw) {
+                rc = write_u64_at(cg->mem_dir, "memory.memsw.limit_in_bytes", limit);
+                if(rc)
+                    goto out;
+            }
+            cg->mem_limit_set = limit;
+        }
+        rc = sbx_write_str_at(cg->mem_dir, "memory.max_usage_in_bytes", "0");
+        if(rc)
+            goto out;
+        sbx_write_str_at(cg->mem_dir, "memory.failcnt", "0");
+        sbx_read_key_u64(cg->mem_dir, "memory.oom_control", "oom_kill", &cg->oom_before);
+    }
+    if(cg->pids_dir >= 0 && lim->processes + 1 != cg->pids_limit_set) {
+        /* +1: the run's init is in the cgroup too. */
+        rc = write_u64_at(cg->pids_dir, "pids.max", lim->processes + 1u);
+        if(rc)
+            goto out;
+        cg->pids_limit_set = lim->processes + 1u;
+    }
+    if(cg->cpu_usage >= 0)
+        rc = sbx_write_u64_fd(cg->cpu_usage, 0);
+out:
+    return rc;
+}
+
+static int v2_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
+{
+    int rc;
+    if(cg->stale_name[0] && v2_rmdir_run(cg, cg->stale_name) == 0)
+        cg->stale_name[0] = '\0';
+    snprintf(cg->run_name, sizeof cg->run_name, "r%" PRIu64, cg->seq++);
+    if(mkdirat(cg->box_dir, cg->run_name, 0755) < 0)
+        return -errno;
+    cg->run_dir = openat(cg->box_dir, cg->run_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if(cg->run_dir < 0) {
+        rc = -errno;
+        goto out;
+    }
+    cg->run_cpu_stat = openat(cg->run_dir, "cpu.stat", O_RDONLY | O_CLOEXEC);
+    if(cg->v2_memory) {
+        rc = write_u64_at(cg->run_dir, "memory.max", lim->memory_kb * 1024);
+        if(rc)
+            goto out;
+        /* Absent when the kernel has no swap accounting: then there is nothing to switch off. */
+        if(faccessat(cg->run_dir, "memory.swap.max", W_OK, 0) == 0) {
+            rc = sbx_write_str_at(cg->run_dir, "memory.swap.max", "0");
+            if(rc)
+                goto out;
+        }
+    }
+    if(cg->v2_pids) {
+        rc = write_u64_at(cg->run_dir, "pids.max", lim->processes + 1u);
+        if(rc)
+            goto out;
+    }
+    rc = 0;
+out:
+    return rc;
+}
+
+int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
+{
+    if(cg->mode == SBX_CGROUP_V1)
+        return v1_begin(cg, lim);
+    if(cg->mode == SBX_CGROUP_V2)
+        return v2_begin(cg, lim);
+    return 0;
+}
+
+int sbx_cg_clone_fd(const struct sbx_cg *cg)
+{
+    return cg->mode == SBX_CGROUP_V2 ? cg->run_dir : -1;
+}
+
+int sbx_cg_attach(struct sbx_cg *cg, pid_t pid)
+{
+    if(cg->mode != SBX_CGROUP_V1)
+        return 0;
+    const int fds[] = {cg->mem_procs, cg->pids_procs, cg->cpu_procs};
+    char buf[24];
+    int len = snprintf(buf, sizeof buf, "%d", (int)pid);
+    for(size_t i = 0; i < 3; i++) {
+        if(fds[i] < 0)
+            continue;
+        if(write(fds[i], buf, (size_t)len) != len)
+            return -errno;
+    }
+    return 0;
+}
+
+static int v2_cpu_us(struct sbx_cg *cg, uint64_t *us)
+{
+    char buf[512];
+    ssize_t n = pread(cg->run_cpu_stat, buf, sizeof buf - 1, 0);
+    if(n < 0)
+        return -errno;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "usage_usec ");
+    if(!p)
+        return -EINVAL;
+    *us = strtoull(p + 11, NULL, 10);
+    return 0;
+}
+
+int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us)
+{
+    if(cg->mode == SBX_CGROUP_V1 && cg->cpu_usage >= 0) {
+        uint64_t ns;
+        int rc = sbx_read_u64_fd(cg->cpu_usage, &ns);
+        if(rc == 0)
+            *us = ns / 1000;
+        return rc;
+    }
+    if(cg->mode == SBX_CGROUP_V2 && cg->run_cpu_stat >= 0)
+        return v2_cpu_us(cg, us);
+    return -ENOTSUP;
+}
+
+/* v1 has no cgroup.kill: SIGKILL every member until none is left. The pid namespace already took them all
+ * with its init, so this normally finds nothing; it is the backstop. */
+static void v1_kill_all(struct sbx_cg *cg)
+{
+    int dir = cg->pids_dir >= 0 ? cg->pids_dir : cg->mem_dir >= 0 ? cg->mem_dir : cg->cpu_dir;
+    if(dir < 0)
+        return;
+    for(int round = 0; round < 100; round++) {
+        char buf[4096];
+        if(sbx_read_small(dir, "cgroup.procs", buf, sizeof buf) || !buf[0])
+            return;
+        for(char *p = buf; *p;) {
+            char *end;
+            long pid = strtol(p, &end, 10);
+            if(end == p)
+                break;
+            if(pid > 0)
+                kill((pid_t)pid, SIGKILL);
+            p = end + (*end == '\n');
+        }
+        usleep(1000);
+    }
+}
+
+int sbx_cg_run_end(struct sbx_cg *cg, struct sbx_cg_usage *u)
+{
+    memset(u, 0, sizeof *u);
+    if(cg->mode == SBX_CGROUP_V1) {
+        v1_kill_all(cg);
+        u->have_cpu = sbx_cg_cpu_us(cg, &u->cpu_us) == 0;
+        if(cg->mem_dir >= 0) {
+            char buf[32];
+            uint64_t oom = 0;
+            if(sbx_read_small(cg->mem_dir, "memory.max_usage_in_bytes", buf, sizeof buf) == 0) {
+                u->memory_peak_kb = strtoull(buf, NULL, 10) / 1024;
+                u->have_memory = true;
+            }
+            sbx_read_key_u64(cg->mem_dir, "memory.oom_control", "oom_kill", &oom);
+            u->oom_kills = oom - cg->oom_before;
+        }
+        return 0;
+    }
+    if(cg->mode != SBX_CGROUP_V2 || cg->run_dir < 0)
+        return 0;
+    sbx_write_str_at(cg->run_dir, "cgroup.kill", "1");
+    u->have_cpu = v2_cpu_us(cg, &u->cpu_us) == 0;
+    if(cg->v2_memory) {
+        char buf[32];
+        if(sbx_read_small(cg->run_dir, "memory.peak", buf, sizeof buf) == 0) {
+            u->memory_peak_kb = strtoull(buf, NULL, 10) / 1024;
+            u->have_memory = true;
+        }
+        sbx_read_key_u64(cg->run_dir, "memory.events", "oom_kill", &u->oom_kills);
+    }
+    sbx_close(&cg->run_cpu_stat);
+    sbx_close(&cg->run_dir);
+    if(v2_rmdir_run(cg, cg->run_name))
+        memcpy(cg->stale_name, cg->run_name, sizeof cg->stale_name);
+    return 0;
+}

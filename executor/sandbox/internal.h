@@ -1,0 +1,130 @@
+/* internal.h - state and helpers shared by the files of the sandbox module; not part of the API. */
+#ifndef JOBGATE_SANDBOX_INTERNAL_H
+#define JOBGATE_SANDBOX_INTERNAL_H
+
+#include "sandbox.h"
+
+#include <linux/filter.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+/* ---- cgroup.c: one backend interface, v1 and v2 implementations behind it ---- */
+
+struct sbx_cg {
+    enum sbx_cgroup_mode mode;
+    /* v1: the box's directory in each hierarchy (-1 when that controller is absent) and its cgroup.procs */
+    int mem_dir, pids_dir, cpu_dir;
+    int mem_procs, pids_procs, cpu_procs;
+    int cpu_usage;            /* v1 cpuacct.usage, kept open: polled during the run */
+    uint64_t mem_limit_set;   /* last values written, to skip rewriting unchanged limits */
+    uint64_t pids_limit_set;
+    uint64_t oom_before;      /* v1 oom_kill counter at run start (it cannot be reset) */
+    bool have_memsw;
+    /* v2: the box's directory; each run gets a fresh child cgroup "r<seq>" so every counter starts at 0 */
+    int box_dir;
+    int run_dir;              /* O_DIRECTORY fd of the run cgroup, for CLONE_INTO_CGROUP */
+    int run_cpu_stat;
+    char run_name[32];
+    char stale_name[32];      /* a run cgroup that could not be removed yet */
+    uint64_t seq;
+    bool v2_memory, v2_pids;
+};
+
+struct sbx_cg_usage {
+    bool have_cpu, have_memory;
+    uint64_t cpu_us;
+    uint64_t memory_peak_kb;
+    uint64_t oom_kills;
+};
+
+int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
+                    const char *name, unsigned id, char *err, size_t errlen);
+void sbx_cg_box_close(struct sbx_cg *cg);
+int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim);
+int sbx_cg_clone_fd(const struct sbx_cg *cg); /* v2 run cgroup fd for CLONE_INTO_CGROUP, else -1 */
+int sbx_cg_attach(struct sbx_cg *cg, pid_t pid);
+int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us);
+int sbx_cg_run_end(struct sbx_cg *cg, struct sbx_cg_usage *u);
+
+/* ---- seccomp.c ---- */
+
+/* Build the BPF program of profile into a malloc'd array; the caller owns *out. */
+int sbx_seccomp_build(enum sbx_profile profile, struct sock_filter **out, unsigned short *len);
+
+/* ---- mounts.c ---- */
+
+/* A detached tmpfs (fsopen/fsmount): the returned O_PATH fd is the mount's root, owned by uid:gid. */
+int sbx_tmpfs_new(uint64_t size_kb, uint64_t inodes, unsigned mode, uid_t uid, gid_t gid, int *out_fd);
+int sbx_files_write(int root, const struct sbx_file_in *files, size_t n, uid_t uid, gid_t gid, char *err,
+                    size_t errlen);
+void sbx_files_collect(int root, const struct sbx_file_out *files, size_t n, struct sbx_collected *out);
+/* The read-only tree of one box, as detached mounts ready to be attached by the helper in ns.c. */
+struct sbx_tree_mount {
+    int fd;
+    char target[SBX_PATH_MAX]; /* relative to the box root */
+};
+struct sbx_tree {
+    int root;                  /* tmpfs root, read-only once populated */
+    struct sbx_tree_mount *mounts;
+    size_t nmounts;
+};
+int sbx_tree_build(const struct sbx_ctx *ctx, uid_t uid, gid_t gid, struct sbx_tree *t, char *err,
+                   size_t errlen);
+void sbx_tree_free(struct sbx_tree *t);
+
+/* ---- ns.c ---- */
+
+/* Create the box's long-lived mount/net/uts namespaces around tree; returns their fds. */
+int sbx_ns_create(const struct sbx_tree *t, const char *hostname, int *mnt, int *net, int *uts, char *err,
+                  size_t errlen);
+
+/* ---- confine.c ---- */
+
+/* The confinement sequence shared by sbx_run's program child and zygote children. On failure *step names
+ * the step that failed. cwd may be NULL. Async-signal-safe. */
+int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile,
+                const char *cwd, const char **step);
+
+/* ---- util.c ---- */
+
+uint64_t sbx_now_us(void);
+int sbx_write_str_at(int dirfd, const char *file, const char *s); /* whole string, one write */
+int sbx_write_u64_fd(int fd, uint64_t v);                       /* pwrite at 0, decimal */
+int sbx_read_u64_fd(int fd, uint64_t *v);                       /* pread at 0, leading decimal */
+int sbx_read_small(int dirfd, const char *file, char *buf, size_t len); /* NUL-terminated */
+/* The value of "key N" in a flat-keyed cgroup file ("oom_kill 3"); 0 when absent. */
+int sbx_read_key_u64(int dirfd, const char *file, const char *key, uint64_t *v);
+int sbx_mkdir_p(const char *path, mode_t mode);
+void sbx_close(int *fd); /* close if >= 0 and set to -1 */
+void sbx_errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+long sbx_clone3(void *args, size_t size);
+int sbx_pidfd_send_signal(int pidfd, int sig);
+/* Close every descriptor except those listed (any order, -1 entries ignored). Async-signal-safe. */
+void sbx_close_all_except(const int *keep, size_t n);
+
+/* ---- ctx.c / box.c ---- */
+
+struct sbx_ctx {
+    struct sbx_config cfg;     /* strings and binds point into owned copies below */
+    struct sbx_bind *binds;
+    char **strings;
+    size_t nstrings;
+    struct sbx_caps caps;
+    enum sbx_cgroup_mode cg_mode; /* what boxes use: caps.cgroup, or forced */
+    struct sock_filter *bpf;
+    unsigned short bpf_len;
+    int cap_last;              /* highest capability number of this kernel */
+};
+
+struct sbx_box {
+    struct sbx_ctx *ctx;
+    unsigned id;
+    uid_t uid;
+    gid_t gid;
+    int mnt_ns, net_ns, uts_ns;
+    int devnull;               /* stdin when the run gives none */
+    int cancel;                /* eventfd: sbx_box_cancel() -> the running sbx_run() */
+    struct sbx_cg cg;
+};
+
+#endif

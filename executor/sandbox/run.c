@@ -1,0 +1,604 @@
+/* run.c - one sandboxed run: supervisor side and the two children.
+ *
+ * Process tree of a run:
+ *
+ *   supervisor (caller of sbx_run)
+ *     `- init    clone3(NEWPID|NEWIPC [|INTO_CGROUP]); pid 1 of the run; root, non-dumpable, never execs.
+ *        |       Joins the box's net/uts/mount namespaces, unshares a private mount ns, attaches the run's
+ *        |       /box and /tmp tmpfs and a fresh /proc, forks the program, reaps it, reports its status.
+ *        `- program  fds 0/1/2, rlimits, box uid/gid, no caps, no_new_privs, seccomp, execve.
+ *
+ * Killing init (SIGKILL from the supervisor's namespace) kills everything in the run's pid namespace, and
+ * the namespace cannot be left (setns/unshare/clone(NEW*) are denied by seccomp), so a daemonized child dies
+ * with the run. The cgroup is the second net: v2 cgroup.kill, v1 SIGKILL of cgroup.procs.
+ *
+ * The children are created with raw clone3 and call only syscall wrappers until execve: the supervisor may
+ * be multi-threaded, and another thread may hold the malloc lock at the moment of the clone. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* What the children need, prepared by the supervisor: after the clone nothing is computed or allocated. */
+struct plan {
+    const struct sbx_box *box;
+    const struct sbx_limits *lim;
+    const struct sbx_run *run;
+    const char *const *envp;
+    const char *cwd;
+    int sync_r;    /* released by the supervisor once the cgroup attach is done */
+    int status_w;  /* init -> supervisor: struct init_status */
+    int report_w;  /* init or program -> supervisor: struct failure, before execve */
+    int stdin_fd, out_w, err_w;
+    int boxfs, tmpfs;
+    bool cgroup_ns;
+};
+
+struct init_status {
+    int status;
+    struct rusage ru;
+};
+
+struct failure {
+    int err;
+    char step[60];
+};
+
+static void report_failure(int fd, const char *who, const char *step, int err)
+{
+    struct failure f = {.err = err};
+    size_t i = 0;
+    for(const char *s = who; *s && i < sizeof f.step - 1; s++)
+        f.step[i++] = *s;
+    for(const char *s = step ? step : "?"; *s && i < sizeof f.step - 1; s++)
+        f.step[i++] = *s;
+    f.step[i] = '\0';
+    if(write(fd, &f, sizeof f) != sizeof f)
+        _exit(126);
+}
+
+static _Noreturn void program_main(const struct plan *p)
+{
+    const char *step = "fds";
+    /* Lift the descriptors above 10 first so the dup2s below cannot clobber one another. */
+    int in = fcntl(p->stdin_fd, F_DUPFD_CLOEXEC, 10), out = fcntl(p->out_w, F_DUPFD_CLOEXEC, 10);
+    int err = fcntl(p->err_w, F_DUPFD_CLOEXEC, 10), rep = fcntl(p->report_w, F_DUPFD_CLOEXEC, 10);
+    if(in < 0 || out < 0 || err < 0 || rep < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+       dup3(rep, 3, O_CLOEXEC) < 0)
+        goto fail;
+    close_range(4, ~0u, 0);
+    int rc = sbx_confine(p->box, p->lim, p->run->profile, p->cwd, &step);
+    if(rc) {
+        errno = -rc;
+        goto fail;
+    }
+    execve(p->run->argv[0], (char *const *)p->run->argv, (char *const *)p->envp);
+    step = "execve";
+fail:
+    report_failure(3, "program: ", step, errno);
+    _exit(127);
+}
+
+static _Noreturn void init_main(const struct plan *p)
+{
+    const struct sbx_box *box = p->box;
+    const char *step = "release";
+    char c;
+    const int keep[] = {p->sync_r, p->status_w, p->report_w, box->mnt_ns, box->net_ns, box->uts_ns,
+                        p->boxfs,  p->tmpfs,    p->stdin_fd, p->out_w,    p->err_w};
+    /* Descriptors of the (multi-threaded) supervisor must not live on in the run: other runs' pipes would
+     * not see EOF, and the run must hold nothing of the host. */
+    sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
+    if(read(p->sync_r, &c, 1) != 1)
+        _exit(125); /* the supervisor gave up on us */
+    close(p->sync_r);
+    step = "pdeathsig";
+    if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        goto fail;
+    step = "setns net";
+    if(setns(box->net_ns, CLONE_NEWNET) < 0)
+        goto fail;
+    step = "setns uts";
+    if(setns(box->uts_ns, CLONE_NEWUTS) < 0)
+        goto fail;
+    step = "setns mnt";
+    if(setns(box->mnt_ns, CLONE_NEWNS) < 0)
+        goto fail;
+    /* A private copy of the box's tree: this run's mounts vanish with it, the next run starts clean. */
+    step = "unshare mnt";
+    if(unshare(CLONE_NEWNS) < 0)
+        goto fail;
+    step = "unshare cgroup";
+    if(p->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+        goto fail;
+    step = "attach /box";
+    if(move_mount(p->boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        goto fail;
+    step = "attach /tmp";
+    if(move_mount(p->tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        goto fail;
+    /* hidepid: the program sees only its own uid's processes; subset=pid: no /proc/sys, /proc/kcore... */
+    step = "mount /proc";
+    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
+        goto fail;
+    close(p->boxfs);
+    close(p->tmpfs);
+    close(box->mnt_ns);
+    close(box->net_ns);
+    close(box->uts_ns);
+    /* Init keeps a copy of the supervisor's memory: the box uid must not be able to read it. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    step = "clone program";
+    struct clone_args ca = {.exit_signal = SIGCHLD};
+    pid_t pid = (pid_t)sbx_clone3(&ca, sizeof ca);
+    if(pid < 0)
+        goto fail;
+    if(pid == 0)
+        program_main(p);
+    close(p->stdin_fd);
+    close(p->out_w);
+    close(p->err_w);
+    close(p->report_w);
+    struct init_status st = {0};
+    /* Orphans are re-parented to us and stay zombies until we exit; then the kernel kills the rest. */
+    while(wait4(pid, &st.status, 0, &st.ru) < 0)
+        if(errno != EINTR)
+            _exit(124);
+    if(write(p->status_w, &st, sizeof st) != sizeof st)
+        _exit(123);
+    _exit(0);
+fail:
+    report_failure(p->report_w, "init: ", step, errno);
+    _exit(122);
+}
+
+/* ---- supervisor side ---- */
+
+struct capture {
+    char *data;
+    size_t len, alloc;
+    uint64_t total, limit;
+    bool eof;
+};
+
+/* Read what is there; keep up to limit bytes, count the rest. Returns true when limit was exceeded. */
+static bool capture_read(struct capture *c, int fd)
+{
+    char chunk[65536];
+    for(;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if(n < 0) {
+            if(errno == EINTR)
+                continue;
+            break; /* EAGAIN: drained for now */
+        }
+        if(n == 0) {
+            c->eof = true;
+            break;
+        }
+        c->total += (uint64_t)n;
+        size_t room = c->len < c->limit ? (size_t)(c->limit - c->len) : 0;
+        size_t take = (size_t)n < room ? (size_t)n : room;
+        if(take) {
+            if(c->len + take + 1 > c->alloc) {
+                size_t want = c->alloc ? c->alloc : 4096;
+                while(want < c->len + take + 1)
+                    want *= 2;
+                char *d = realloc(c->data, want);
+                if(!d)
+                    break; /* keep what we have; total still counts */
+                c->data = d;
+                c->alloc = want;
+            }
+            memcpy(c->data + c->len, chunk, take);
+            c->len += take;
+        }
+    }
+    return c->total > c->limit;
+}
+
+static void capture_finish(struct capture *c, struct sbx_output *o)
+{
+    if(!c->data)
+        c->data = calloc(1, 1);
+    else
+        c->data[c->len] = '\0';
+    o->data = c->data;
+    o->len = c->data ? c->len : 0;
+    o->total = c->total;
+    o->truncated = c->total > c->len;
+    c->data = NULL;
+}
+
+enum kill_reason { KILL_NONE, KILL_WALL, KILL_CPU, KILL_OUTPUT, KILL_CANCEL };
+
+struct state {
+    struct sbx_box *box;
+    struct sbx_limits lim;
+    int pidfd;
+    enum kill_reason killed;
+    struct capture out, err;
+    uint64_t t0;
+};
+
+static void kill_run(struct state *s, enum kill_reason why)
+{
+    if(s->killed != KILL_NONE)
+        return;
+    s->killed = why;
+    sbx_pidfd_send_signal(s->pidfd, SIGKILL);
+}
+
+/* Wait for init to end while draining stdout/stderr and enforcing wall, CPU and output limits. */
+static void supervise(struct state *s, int out_r, int err_r)
+{
+    const uint64_t wall_deadline = s->t0 + s->lim.wall_ms * 1000;
+    const uint64_t cpu_limit_us = s->lim.cpu_ms * 1000;
+    bool cpu_polling = s->box->cg.mode != SBX_CGROUP_NONE;
+    uint64_t next_cpu_check = s->t0 + 1000;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if(ncpu < 1)
+        ncpu = 1;
+    for(;;) {
+        struct pollfd pf[4] = {{.fd = s->out.eof ? -1 : out_r, .events = POLLIN},
+                               {.fd = s->err.eof ? -1 : err_r, .events = POLLIN},
+                               {.fd = s->pidfd, .events = POLLIN},
+                               {.fd = s->box->cancel, .events = POLLIN}};
+        uint64_t now = sbx_now_us();
+        uint64_t wake = wall_deadline;
+        if(cpu_polling && s->killed == KILL_NONE && next_cpu_check < wake)
+            wake = next_cpu_check;
+        int timeout = wake > now ? (int)((wake - now + 999) / 1000) : 0;
+        if(s->killed != KILL_NONE)
+            timeout = 100; /* only waiting for init to die now */
+        if(poll(pf, 4, timeout) < 0 && errno != EINTR)
+            break;
+        if(pf[0].revents && capture_read(&s->out, out_r))
+            kill_run(s, KILL_OUTPUT);
+        if(pf[1].revents && capture_read(&s->err, err_r))
+            kill_run(s, KILL_OUTPUT);
+        if(pf[2].revents)
+            break;
+        if(pf[3].revents) {
+            uint64_t v;
+            if(read(s->box->cancel, &v, sizeof v) == sizeof v)
+                kill_run(s, KILL_CANCEL);
+        }
+        now = sbx_now_us();
+        if(now >= wall_deadline)
+            kill_run(s, KILL_WALL);
+        if(cpu_polling && s->killed == KILL_NONE && now >= next_cpu_check) {
+            uint64_t used;
+            if(sbx_cg_cpu_us(&s->box->cg, &used) < 0) {
+                cpu_polling = false;
+            } else if(used > cpu_limit_us) {
+                kill_run(s, KILL_CPU);
+            } else {
+                /* The earliest the limit can be crossed, with every CPU busy; never sooner than 1 ms. */
+                uint64_t gap = (cpu_limit_us - used) / (uint64_t)ncpu;
+                next_cpu_check = now + (gap < 1000 ? 1000 : gap > 100000 ? 100000 : gap);
+            }
+        }
+    }
+    /* Every writer is gone once init is reaped (the pid namespace died with it); read to EOF, but never
+     * hang on a descriptor something outside the run might still hold. */
+    for(int i = 0; i < 20 && (!s->out.eof || !s->err.eof); i++) {
+        struct pollfd pf[2] = {{.fd = s->out.eof ? -1 : out_r, .events = POLLIN},
+                               {.fd = s->err.eof ? -1 : err_r, .events = POLLIN}};
+        if(poll(pf, 2, 10) <= 0)
+            continue;
+        if(pf[0].revents && capture_read(&s->out, out_r))
+            s->killed = s->killed ? s->killed : KILL_OUTPUT;
+        if(pf[1].revents && capture_read(&s->err, err_r))
+            s->killed = s->killed ? s->killed : KILL_OUTPUT;
+    }
+}
+
+static enum sbx_verdict worse(enum sbx_verdict a, enum sbx_verdict b)
+{
+    return a > b ? a : b;
+}
+
+/* The first reason found is the one reported. */
+static void set_message(struct sbx_result *res, const char *text, const char *arg)
+{
+    if(!res->message[0])
+        snprintf(res->message, sizeof res->message, "%s%s", text, arg ? arg : "");
+}
+
+/* Fill verdict and message from everything observed, in the precedence of enum sbx_verdict. */
+static void judge(struct sbx_result *res, const struct state *s, const struct sbx_cg_usage *u, bool have_status)
+{
+    enum sbx_verdict v = SBX_OK;
+    if(have_status && res->signal == 0 && res->exit_code != 0)
+        v = SBX_RE_EXIT;
+    if(res->signal) {
+        v = worse(v, res->signal == SIGSYS    ? SBX_SYS
+                     : res->signal == SIGXFSZ ? SBX_OLE
+                     : res->signal == SIGXCPU ? SBX_TLE_CPU
+                                              : SBX_RE_SIGNAL);
+    }
+    if(s->killed == KILL_OUTPUT)
+        v = worse(v, SBX_OLE);
+    if(u->oom_kills > 0 ||
+       (u->have_memory && res->signal == SIGKILL && res->memory_kb >= s->lim.memory_kb && !s->killed))
+        v = worse(v, SBX_MLE);
+    if(s->killed == KILL_WALL || res->wall_us > s->lim.wall_ms * 1000)
+        v = worse(v, SBX_TLE_WALL);
+    if(s->killed == KILL_CPU || res->cpu_us > s->lim.cpu_ms * 1000)
+        v = worse(v, SBX_TLE_CPU);
+    if(s->killed == KILL_CANCEL) {
+        v = SBX_INTERNAL;
+        res->cancelled = true;
+        set_message(res, "cancelled", NULL);
+    }
+    if(res->verdict == SBX_INTERNAL)
+        v = SBX_INTERNAL; /* a failure before exec, already described */
+    res->verdict = v;
+    switch(v) {
+    case SBX_TLE_CPU: set_message(res, "CPU time limit", NULL); break;
+    case SBX_TLE_WALL: set_message(res, "wall time limit", NULL); break;
+    case SBX_MLE: set_message(res, "memory limit (OOM kill)", NULL); break;
+    case SBX_OLE:
+        set_message(res, res->signal == SIGXFSZ ? "file size limit (SIGXFSZ)" : "output limit", NULL);
+        break;
+    case SBX_SYS: set_message(res, "forbidden system call (SIGSYS)", NULL); break;
+    case SBX_RE_SIGNAL: set_message(res, "killed by SIG", sigabbrev_np(res->signal)); break;
+    default: break;
+    }
+}
+
+void sbx_result_free(struct sbx_result *res)
+{
+    free(res->out.data);
+    free(res->err.data);
+    for(size_t i = 0; i < res->nfiles; i++)
+        free(res->files[i].data);
+    free(res->files);
+    memset(res, 0, sizeof *res);
+}
+
+static int stdin_memfd(const void *data, size_t len)
+{
+    int fd = memfd_create("sbx-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if(fd < 0)
+        return -errno;
+    for(size_t off = 0; off < len;) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if(n < 0 && errno == EINTR)
+            continue;
+        if(n < 0) {
+            int rc = -errno;
+            close(fd);
+            return rc;
+        }
+        off += (size_t)n;
+    }
+    /* Sealed, so the program cannot rewrite its input for a later reader; rewound for reading. */
+    if(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0 ||
+       lseek(fd, 0, SEEK_SET) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res)
+{
+    static const char *const empty_env[] = {NULL};
+    struct state s = {.box = box, .pidfd = -1, .lim = run->limits};
+    struct sbx_cg_usage usage = {0};
+    struct init_status ist;
+    struct failure fail;
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, statusp[2] = {-1, -1}, reportp[2] = {-1, -1};
+    int syncp[2] = {-1, -1};
+    int boxfs = -1, tmpfs = -1, stdin_fd = -1;
+    bool cg_begun = false, have_status = false;
+    pid_t pid = -1;
+    int rc = 0;
+    uint64_t v;
+
+    memset(res, 0, sizeof *res);
+    res->exit_code = -1;
+    res->memory_source = "none";
+    sbx_limits_default(&s.lim);
+    if(!run->argv || !run->argv[0]) {
+        rc = -EINVAL;
+        snprintf(res->message, sizeof res->message, "no argv");
+        goto out;
+    }
+    while(read(box->cancel, &v, sizeof v) == sizeof v) /* a cancel from before this run is stale */
+        ;
+    if(run->nfiles_out) {
+        res->files = calloc(run->nfiles_out, sizeof *res->files);
+        if(!res->files) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        res->nfiles = run->nfiles_out;
+    }
+    s.out.limit = s.lim.output_bytes;
+    s.err.limit = s.lim.stderr_bytes;
+
+    const struct sbx_config *cfg = &box->ctx->cfg;
+    if((rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 0755, box->uid, box->gid, &boxfs)) ||
+       (rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 01777, box->uid, box->gid, &tmpfs))) {
+        snprintf(res->message, sizeof res->message, "tmpfs: %s", strerror(-rc));
+        goto out;
+    }
+    rc = sbx_files_write(boxfs, run->files_in, run->nfiles_in, box->uid, box->gid, res->message,
+                         sizeof res->message);
+    if(rc)
+        goto out;
+    if(run->stdin_fd >= 0) {
+        stdin_fd = fcntl(run->stdin_fd, F_DUPFD_CLOEXEC, 3);
+        rc = stdin_fd < 0 ? -errno : 0;
+    } else if(run->stdin_len) {
+        stdin_fd = rc = stdin_memfd(run->stdin_data, run->stdin_len);
+    } else {
+        stdin_fd = fcntl(box->devnull, F_DUPFD_CLOEXEC, 3);
+        rc = stdin_fd < 0 ? -errno : 0;
+    }
+    if(rc < 0) {
+        snprintf(res->message, sizeof res->message, "stdin: %s", strerror(-rc));
+        goto out;
+    }
+    if(pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(statusp, O_CLOEXEC) < 0 ||
+       pipe2(reportp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0) {
+        rc = -errno;
+        snprintf(res->message, sizeof res->message, "pipe: %s", strerror(-rc));
+        goto out;
+    }
+    fcntl(outp[0], F_SETFL, O_NONBLOCK);
+    fcntl(errp[0], F_SETFL, O_NONBLOCK);
+
+    rc = sbx_cg_run_begin(&box->cg, &s.lim);
+    if(rc) {
+        snprintf(res->message, sizeof res->message, "cgroup setup: %s", strerror(-rc));
+        goto out;
+    }
+    cg_begun = true;
+
+    struct plan plan = {
+        .box = box,
+        .lim = &s.lim,
+        .run = run,
+        .envp = run->envp ? run->envp : empty_env,
+        .cwd = run->cwd ? run->cwd : "/box",
+        .sync_r = syncp[1],
+        .status_w = statusp[1],
+        .report_w = reportp[1],
+        .stdin_fd = stdin_fd,
+        .out_w = outp[1],
+        .err_w = errp[1],
+        .boxfs = boxfs,
+        .tmpfs = tmpfs,
+        .cgroup_ns = (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0,
+    };
+    struct clone_args ca = {
+        .flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
+        .pidfd = (uint64_t)(uintptr_t)&s.pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    int cgfd = sbx_cg_clone_fd(&box->cg);
+    if(cgfd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgfd;
+    }
+    pid = (pid_t)sbx_clone3(&ca, sizeof ca);
+    if(pid < 0) {
+        rc = -errno;
+        snprintf(res->message, sizeof res->message, "clone3: %s", strerror(-rc));
+        goto out;
+    }
+    if(pid == 0)
+        init_main(&plan);
+
+    /* The children hold their ends now. */
+    sbx_close(&outp[1]);
+    sbx_close(&errp[1]);
+    sbx_close(&statusp[1]);
+    sbx_close(&reportp[1]);
+    sbx_close(&syncp[1]);
+    sbx_close(&stdin_fd);
+    /* boxfs stays open: after the run it is how the outputs are read, whatever the program left there. */
+
+    rc = sbx_cg_attach(&box->cg, pid);
+    if(rc) {
+        sbx_pidfd_send_signal(s.pidfd, SIGKILL);
+        snprintf(res->message, sizeof res->message, "cgroup attach: %s", strerror(-rc));
+        goto reap;
+    }
+    s.t0 = sbx_now_us();
+    if(send(syncp[0], "go", 1, MSG_NOSIGNAL) != 1) {
+        rc = -errno;
+        sbx_pidfd_send_signal(s.pidfd, SIGKILL);
+        snprintf(res->message, sizeof res->message, "release init: %s", strerror(-rc));
+        goto reap;
+    }
+    supervise(&s, outp[0], errp[0]);
+reap:;
+    siginfo_t si;
+    while(waitid((idtype_t)P_PIDFD, (id_t)s.pidfd, &si, WEXITED) < 0 && errno == EINTR)
+        ;
+    res->wall_us = s.t0 ? sbx_now_us() - s.t0 : 0;
+    if(read(statusp[0], &ist, sizeof ist) == sizeof ist) {
+        have_status = true;
+        if(WIFSIGNALED(ist.status))
+            res->signal = WTERMSIG(ist.status);
+        else
+            res->exit_code = WEXITSTATUS(ist.status);
+    } else if(s.killed != KILL_NONE) {
+        res->signal = SIGKILL; /* we killed the run before the program ended */
+    }
+    if(!rc && read(reportp[0], &fail, sizeof fail) == sizeof fail) {
+        rc = -fail.err;
+        snprintf(res->message, sizeof res->message, "%s: %s", fail.step, strerror(fail.err));
+    } else if(!rc && !have_status && s.killed == KILL_NONE) {
+        rc = -EIO;
+        snprintf(res->message, sizeof res->message, "run init ended without a report (status %d)",
+                 si.si_status);
+    }
+out:
+    if(cg_begun) {
+        sbx_cg_run_end(&box->cg, &usage);
+        cg_begun = false;
+    }
+    if(pid > 0) {
+        if(usage.have_cpu)
+            res->cpu_us = usage.cpu_us;
+        else if(have_status)
+            res->cpu_us = (uint64_t)(ist.ru.ru_utime.tv_sec + ist.ru.ru_stime.tv_sec) * 1000000u +
+                          (uint64_t)(ist.ru.ru_utime.tv_usec + ist.ru.ru_stime.tv_usec);
+        if(usage.have_memory) {
+            res->memory_kb = usage.memory_peak_kb;
+            res->memory_source = box->cg.mode == SBX_CGROUP_V2 ? "cgroup-v2" : "cgroup-v1";
+        } else if(have_status) {
+            res->memory_kb = (uint64_t)ist.ru.ru_maxrss;
+            res->memory_source = "rusage";
+        }
+        res->cpu_ms = res->cpu_us / 1000;
+        res->wall_ms = res->wall_us / 1000;
+        capture_finish(&s.out, &res->out);
+        capture_finish(&s.err, &res->err);
+        if(res->files)
+            sbx_files_collect(boxfs, run->files_out, run->nfiles_out, res->files);
+    }
+    if(rc)
+        res->verdict = SBX_INTERNAL;
+    if(pid > 0)
+        judge(res, &s, &usage, have_status);
+    free(s.out.data);
+    free(s.err.data);
+    sbx_close(&s.pidfd);
+    for(int i = 0; i < 2; i++) {
+        sbx_close(&outp[i]);
+        sbx_close(&errp[i]);
+        sbx_close(&statusp[i]);
+        sbx_close(&reportp[i]);
+        sbx_close(&syncp[i]);
+    }
+    sbx_close(&boxfs);
+    sbx_close(&tmpfs);
+    sbx_close(&stdin_fd);
+    if(rc && !res->message[0])
+        snprintf(res->message, sizeof res->message, "%s", strerror(-rc));
+    return rc;
+}
