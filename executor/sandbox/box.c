@@ -22,10 +22,7 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     box->uid = ctx->cfg.first_uid + id;
     box->gid = (gid_t)box->uid;
     box->mnt_ns = box->net_ns = box->uts_ns = box->devnull = box->cancel = -1;
-    box->cg.mode = SBX_CGROUP_NONE;
-    box->cg.mem_dir = box->cg.pids_dir = box->cg.cpu_dir = box->cg.box_dir = -1;
-    box->cg.mem_procs = box->cg.pids_procs = box->cg.cpu_procs = box->cg.cpu_usage = -1;
-    box->cg.run_dir = box->cg.run_cpu_stat = -1;
+    sbx_cg_init_empty(&box->cg);
 
     if(err && errlen)
         err[0] = '\0';

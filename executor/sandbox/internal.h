@@ -16,6 +16,8 @@ struct sbx_cg {
     int mem_dir, pids_dir, cpu_dir;
     int mem_procs, pids_procs, cpu_procs;
     int cpu_usage;            /* v1 cpuacct.usage, kept open: polled during the run */
+    int mem_usage;            /* v1 memory.usage_in_bytes */
+    uint64_t mem_base;        /* v1 usage at run start, left by earlier runs; the peak is reported above it */
     uint64_t mem_limit_set;   /* last values written, to skip rewriting unchanged limits */
     uint64_t pids_limit_set;
     uint64_t oom_before;      /* v1 oom_kill counter at run start (it cannot be reset) */
@@ -37,6 +39,7 @@ struct sbx_cg_usage {
     uint64_t oom_kills;
 };
 
+void sbx_cg_init_empty(struct sbx_cg *cg); /* mode NONE, every fd -1: safe to close */
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
                     const char *name, unsigned id, char *err, size_t errlen);
 void sbx_cg_box_close(struct sbx_cg *cg);
