@@ -1,0 +1,506 @@
+/* test_sandbox - Check suite of the sandbox module API (needs root; exits 77 without it).
+ * The hostile programs live in hostile/ and run through hostile_runner; this file covers the API contract:
+ * verdicts, outputs, files in and out, limits, reuse, cancellation, the probe, both cgroup code paths. */
+#include "sandbox.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FIRST_UID 61000
+#define CGROUP "jobgate-sbx-test"
+
+static struct sbx_ctx *ctx;
+static struct sbx_box *box;
+
+static void setup(void)
+{
+    char err[512];
+    struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = CGROUP};
+    int rc = sbx_ctx_init(&ctx, &cfg, err, sizeof err);
+    ck_assert_msg(rc == 0, "ctx: %s", err);
+    rc = sbx_box_init(ctx, 10, &box, err, sizeof err);
+    ck_assert_msg(rc == 0, "box: %s", err);
+}
+
+static void teardown(void)
+{
+    sbx_box_close(box);
+    sbx_ctx_close(ctx);
+    box = NULL;
+    ctx = NULL;
+}
+
+/* Run a shell command in the box with the given limits (NULL: defaults) and stdin text (NULL: none). */
+static int sh(struct sbx_result *res, const char *cmd, const struct sbx_limits *lim, const char *in)
+{
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    const char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1, .stdin_data = in,
+                          .stdin_len = in ? strlen(in) : 0};
+    if(lim)
+        run.limits = *lim;
+    return sbx_run(box, &run, res);
+}
+
+START_TEST(test_probe)
+{
+    struct sbx_caps caps;
+    char missing[256];
+    ck_assert_int_eq(sbx_probe(&caps), 0);
+    ck_assert(strlen(caps.desc) > 0);
+    ck_assert(caps.have & SBX_CAP_ROOT);
+    ck_assert(caps.have & SBX_CAP_SECCOMP);
+    ck_assert_int_eq(sbx_caps_check(&caps, caps.have, missing, sizeof missing), 0);
+    ck_assert_str_eq(missing, "");
+    caps.have &= ~(uint32_t)(SBX_CAP_SECCOMP | SBX_CAP_NS_PID);
+    ck_assert_int_eq(sbx_caps_check(&caps, SBX_CAPS_MINIMUM, missing, sizeof missing), -EPERM);
+    ck_assert_str_eq(missing, "ns-pid, seccomp");
+    ck_assert_str_eq(sbx_cap_name(SBX_CAP_CG_MEMORY), "cg-memory");
+}
+END_TEST
+
+START_TEST(test_ctx_refuses_below_minimum)
+{
+    char err[512];
+    struct sbx_ctx *c = (void *)1;
+    struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = CGROUP, .cgroup_disable = true,
+                             .required = SBX_CAPS_STRICT};
+    ck_assert_int_eq(sbx_ctx_init(&c, &cfg, err, sizeof err), -EPERM);
+    ck_assert_ptr_null(c);
+    ck_assert_msg(strstr(err, "cg-memory") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_true_ok)
+{
+    struct sbx_result res;
+    const char *argv[] = {"/bin/true", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1};
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    ck_assert_int_eq(res.exit_code, 0);
+    ck_assert_int_eq(res.signal, 0);
+    ck_assert_msg(strncmp(res.memory_source, "cgroup", 6) == 0, "%s", res.memory_source);
+    ck_assert_str_eq(res.out.data, "");
+    sbx_result_free(&res);
+    sbx_result_free(&res); /* twice is safe */
+}
+END_TEST
+
+START_TEST(test_exit_code_and_signal)
+{
+    struct sbx_result res;
+    ck_assert_int_eq(sh(&res, "exit 3", NULL, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_RE_EXIT);
+    ck_assert_int_eq(res.exit_code, 3);
+    sbx_result_free(&res);
+    ck_assert_int_eq(sh(&res, "kill -SEGV $$", NULL, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_RE_SIGNAL);
+    ck_assert_int_eq(res.signal, SIGSEGV);
+    ck_assert_str_eq(res.message, "killed by SIGSEGV");
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_stdin_stdout_stderr)
+{
+    struct sbx_result res;
+    ck_assert_int_eq(sh(&res, "cat; echo oops >&2", NULL, "hello\nworld\n"), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    ck_assert_str_eq(res.out.data, "hello\nworld\n");
+    ck_assert_uint_eq(res.out.total, 12);
+    ck_assert(!res.out.truncated);
+    ck_assert_str_eq(res.err.data, "oops\n");
+    sbx_result_free(&res);
+    /* No stdin given: /dev/null. */
+    ck_assert_int_eq(sh(&res, "wc -c", NULL, NULL), 0);
+    ck_assert_str_eq(res.out.data, "0\n");
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_stdin_fd)
+{
+    struct sbx_result res;
+    char path[] = "/tmp/sbx-test-stdin-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, "from a file\n", 12), 12);
+    lseek(fd, 0, SEEK_SET);
+    const char *argv[] = {"/bin/cat", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = fd};
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_str_eq(res.out.data, "from a file\n");
+    sbx_result_free(&res);
+    close(fd);
+}
+END_TEST
+
+START_TEST(test_clean_environment)
+{
+    struct sbx_result res;
+    setenv("JOBGATE_TEST_MARK", "host-only", 1);
+    const char *argv[] = {"/usr/bin/env", NULL};
+    const char *env[] = {"A=1", "B=two", NULL};
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1};
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_str_eq(res.out.data, "A=1\nB=two\n");
+    sbx_result_free(&res);
+    run.envp = NULL; /* empty */
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_str_eq(res.out.data, "");
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_output_cap)
+{
+    struct sbx_result res;
+    struct sbx_limits lim = {.output_bytes = 1000};
+    ck_assert_int_eq(sh(&res, "head -c 1000 /dev/zero", &lim, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK); /* exactly the cap is fine */
+    ck_assert_uint_eq(res.out.len, 1000);
+    ck_assert(!res.out.truncated);
+    sbx_result_free(&res);
+    ck_assert_int_eq(sh(&res, "head -c 100000 /dev/zero", &lim, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_OLE);
+    ck_assert_uint_eq(res.out.len, 1000);
+    ck_assert(res.out.truncated);
+    ck_assert_uint_gt(res.out.total, 1000);
+    sbx_result_free(&res);
+    lim.stderr_bytes = 10; /* stderr has its own cap */
+    ck_assert_int_eq(sh(&res, "echo 0123456789abc >&2", &lim, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_OLE);
+    ck_assert_str_eq(res.err.data, "0123456789");
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_files_in_and_out)
+{
+    struct sbx_result res;
+    static const char script[] = "#!/bin/sh\nmkdir -p out && tr a-z A-Z < in/data.txt > out/result.txt\n";
+    struct sbx_file_in in[] = {{.name = "in/data.txt", .data = "hello files\n", .len = 12, .fd = -1},
+                               {.name = "run.sh", .data = script, .len = sizeof script - 1, .fd = -1, .mode = 0755}};
+    struct sbx_file_out out[] = {{.name = "out/result.txt"},
+                                 {.name = "missing.txt"},
+                                 {.name = "out"},
+                                 {.name = "link"},
+                                 {.name = "big", .max_bytes = 5},
+                                 {.name = "../etc/passwd"}};
+    const char *argv[] = {"/bin/sh", "-c", "./run.sh && ln -s /etc/passwd link && echo 0123456789 > big", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1, .files_in = in, .nfiles_in = 2, .files_out = out,
+                          .nfiles_out = 6};
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_msg(res.verdict == SBX_OK, "%s: %s %s", sbx_verdict_name(res.verdict), res.message, res.err.data);
+    ck_assert_uint_eq(res.nfiles, 6);
+    ck_assert_int_eq(res.files[0].error, 0);
+    ck_assert_str_eq(res.files[0].data, "HELLO FILES\n");
+    ck_assert_int_eq(res.files[1].error, -ENOENT);
+    ck_assert_int_eq(res.files[2].error, -EINVAL); /* a directory */
+    ck_assert_int_eq(res.files[3].error, -ELOOP);  /* a symlink is never followed */
+    ck_assert_ptr_null(res.files[3].data);
+    ck_assert_int_eq(res.files[4].error, 0);
+    ck_assert_uint_eq(res.files[4].len, 5);
+    ck_assert(res.files[4].truncated);
+    ck_assert_int_eq(res.files[5].error, -EINVAL); /* ".." refused by name */
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_bad_input_name)
+{
+    struct sbx_result res;
+    const char *argv[] = {"/bin/true", NULL};
+    struct sbx_file_in in = {.name = "../escape", .data = "x", .len = 1, .fd = -1};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1, .files_in = &in, .nfiles_in = 1};
+    ck_assert_int_eq(sbx_run(box, &run, &res), -EINVAL);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    ck_assert_msg(strstr(res.message, "bad name") != NULL, "%s", res.message);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_exec_failure_is_internal)
+{
+    struct sbx_result res;
+    const char *argv[] = {"/no/such/program", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1};
+    ck_assert_int_eq(sbx_run(box, &run, &res), -ENOENT);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    ck_assert_msg(strstr(res.message, "execve") != NULL, "%s", res.message);
+    sbx_result_free(&res);
+    struct sbx_run none = {.stdin_fd = -1};
+    ck_assert_int_eq(sbx_run(box, &none, &res), -EINVAL);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_wall_limit)
+{
+    struct sbx_result res;
+    struct sbx_limits lim = {.cpu_ms = 5000, .wall_ms = 200};
+    ck_assert_int_eq(sh(&res, "sleep 10", &lim, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_TLE_WALL);
+    ck_assert_int_eq(res.signal, SIGKILL);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_cpu_limit)
+{
+    struct sbx_result res;
+    struct sbx_limits lim = {.cpu_ms = 200, .wall_ms = 20000};
+    ck_assert_int_eq(sh(&res, "while :; do :; done", &lim, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_TLE_CPU);
+    ck_assert_uint_ge(res.cpu_ms, 200);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_memory_limit)
+{
+    struct sbx_result res;
+    struct sbx_limits lim = {.memory_kb = 64 * 1024, .wall_ms = 20000};
+    const char *argv[] = {"/usr/bin/python3", "-c", "a = bytearray(200 << 20)", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1, .limits = lim};
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_msg(res.verdict == SBX_MLE, "%s %s", sbx_verdict_name(res.verdict), res.message);
+    sbx_result_free(&res);
+    /* Below the limit: the peak is reported, and it is the program's, not the supervisor's. */
+    const char *small[] = {"/usr/bin/python3", "-c", "a = bytearray(20 << 20); a[::4096] = b'x' * len(a[::4096])",
+                           NULL};
+    run.argv = small;
+    ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    ck_assert_uint_ge(res.memory_kb, 20 * 1024);
+    ck_assert_uint_lt(res.memory_kb, 64 * 1024);
+    sbx_result_free(&res);
+}
+END_TEST
+
+static void *cancel_later(void *arg)
+{
+    usleep(200000);
+    sbx_box_cancel(arg);
+    return NULL;
+}
+
+START_TEST(test_cancel)
+{
+    struct sbx_result res;
+    pthread_t t;
+    struct sbx_limits lim = {.cpu_ms = 10000, .wall_ms = 20000};
+    ck_assert_int_eq(pthread_create(&t, NULL, cancel_later, box), 0);
+    ck_assert_int_eq(sh(&res, "sleep 10", &lim, NULL), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    ck_assert(res.cancelled);
+    ck_assert_str_eq(res.message, "cancelled");
+    sbx_result_free(&res);
+    /* A cancel between runs does not leak into the next one. */
+    sbx_box_cancel(box);
+    ck_assert_int_eq(sh(&res, "true", NULL, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    sbx_result_free(&res);
+}
+END_TEST
+
+static int count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    while(d && readdir(d))
+        n++;
+    if(d)
+        closedir(d);
+    return n;
+}
+
+START_TEST(test_reuse_leaks_nothing)
+{
+    struct sbx_result res;
+    int before = count_fds();
+    for(int i = 0; i < 30; i++) {
+        ck_assert_int_eq(sh(&res, "echo $$", NULL, NULL), 0);
+        ck_assert_int_eq(res.verdict, SBX_OK);
+        ck_assert_str_eq(res.out.data, "2\n"); /* pid 2: the program in a fresh pid namespace, every time */
+        sbx_result_free(&res);
+    }
+    ck_assert_int_eq(count_fds(), before);
+}
+END_TEST
+
+START_TEST(test_fresh_box_each_run)
+{
+    struct sbx_result res;
+    ck_assert_int_eq(sh(&res, "echo x > /box/left && echo y > /tmp/left && echo z > /dev/shm/left", NULL, NULL), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    sbx_result_free(&res);
+    ck_assert_int_eq(sh(&res, "test ! -e /box/left && test ! -e /tmp/left && test ! -e /dev/shm/left", NULL, NULL),
+                     0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_confinement_seen_from_inside)
+{
+    struct sbx_result res;
+    char want[64];
+    ck_assert_int_eq(sh(&res,
+                        "hostname; id -u; id -g; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status;"
+                        " ls /proc | grep -c '^[0-9]'; touch /usr/x 2>/dev/null || echo ro",
+                        NULL, NULL),
+                     0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    snprintf(want, sizeof want, "sandbox\n%u\n%u\n", FIRST_UID + 10, FIRST_UID + 10);
+    ck_assert_msg(strncmp(res.out.data, want, strlen(want)) == 0, "%s", res.out.data);
+    ck_assert_msg(strstr(res.out.data, "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"), "%s", res.out.data);
+    ck_assert_msg(strstr(res.out.data, "NoNewPrivs:\t1\nSeccomp:\t2\n"), "%s", res.out.data);
+    /* sh, ls and grep: init (pid 1, root) is hidden by hidepid. */
+    ck_assert_msg(strstr(res.out.data, "\n3\nro\n"), "%s", res.out.data);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_confine_self_for_zygotes)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if(pid == 0) {
+        struct sbx_limits lim = {0};
+        if(sbx_box_enter(box) || sbx_confine_self(box, &lim, SBX_PROFILE_DEFAULT))
+            _exit(10);
+        if(getuid() != sbx_box_uid(box) || access("/box", F_OK) != 0 || access("/root", F_OK) == 0)
+            _exit(11);
+        syscall(SYS_ptrace, 0, 0, 0, 0); /* PTRACE_TRACEME: must be fatal */
+        _exit(12);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status 0x%x", status);
+}
+END_TEST
+
+START_TEST(test_cgroup_v2_path)
+{
+    struct sbx_caps caps;
+    char err[512];
+    sbx_probe(&caps);
+    if(!caps.cg_unified[0])
+        return; /* no cgroup2 mount here */
+    struct sbx_ctx *c2;
+    struct sbx_box *b2;
+    struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = CGROUP, .cgroup_force_v2 = true};
+    ck_assert_msg(sbx_ctx_init(&c2, &cfg, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sbx_box_init(c2, 11, &b2, err, sizeof err) == 0, "%s", err);
+    struct sbx_result res;
+    const char *argv[] = {"/bin/sh", "-c", "while :; do :; done", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1, .limits = {.cpu_ms = 200, .wall_ms = 20000}};
+    ck_assert_int_eq(sbx_run(b2, &run, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_TLE_CPU);
+    ck_assert_uint_ge(res.cpu_ms, 200);
+    sbx_result_free(&res);
+    const char *t[] = {"/bin/true", NULL};
+    run.argv = t;
+    ck_assert_int_eq(sbx_run(b2, &run, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    sbx_result_free(&res);
+    sbx_box_close(b2);
+    sbx_ctx_close(c2);
+}
+END_TEST
+
+START_TEST(test_without_cgroups)
+{
+    char err[512];
+    struct sbx_ctx *c0;
+    struct sbx_box *b0;
+    struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = CGROUP, .cgroup_disable = true};
+    ck_assert_msg(sbx_ctx_init(&c0, &cfg, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sbx_box_init(c0, 12, &b0, err, sizeof err) == 0, "%s", err);
+    struct sbx_result res;
+    const char *argv[] = {"/bin/sh", "-c", "echo hi", NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1};
+    ck_assert_int_eq(sbx_run(b0, &run, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    ck_assert_str_eq(res.memory_source, "rusage");
+    sbx_result_free(&res);
+    /* RLIMIT_CPU is the only CPU limit left: SIGXCPU. */
+    const char *spin[] = {"/bin/sh", "-c", "while :; do :; done", NULL};
+    struct sbx_run r2 = {.argv = spin, .stdin_fd = -1, .limits = {.cpu_ms = 100, .wall_ms = 20000}};
+    ck_assert_int_eq(sbx_run(b0, &r2, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_TLE_CPU);
+    sbx_result_free(&res);
+    sbx_box_close(b0);
+    sbx_ctx_close(c0);
+}
+END_TEST
+
+START_TEST(test_names_and_defaults)
+{
+    struct sbx_limits l = {.cpu_ms = 500};
+    sbx_limits_default(&l);
+    ck_assert_uint_eq(l.wall_ms, 2000);
+    ck_assert_uint_eq(l.stack_kb, l.memory_kb);
+    ck_assert_uint_eq(l.stderr_bytes, l.output_bytes);
+    ck_assert_str_eq(sbx_verdict_name(SBX_TLE_CPU), "TLE_CPU");
+    ck_assert_str_eq(sbx_verdict_name(SBX_OK), "OK");
+    ck_assert_int_lt(SBX_SYS, SBX_OLE); /* precedence is the enum order */
+    ck_assert_int_lt(SBX_MLE, SBX_TLE_WALL);
+    ck_assert_int_lt(SBX_TLE_CPU, SBX_INTERNAL);
+}
+END_TEST
+
+int main(void)
+{
+    if(geteuid() != 0) {
+        fprintf(stderr, "SKIP: the sandbox needs root\n");
+        return 77;
+    }
+    Suite *s = suite_create("sandbox");
+    TCase *tc = tcase_create("api");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_probe);
+    tcase_add_test(tc, test_ctx_refuses_below_minimum);
+    tcase_add_test(tc, test_true_ok);
+    tcase_add_test(tc, test_exit_code_and_signal);
+    tcase_add_test(tc, test_stdin_stdout_stderr);
+    tcase_add_test(tc, test_stdin_fd);
+    tcase_add_test(tc, test_clean_environment);
+    tcase_add_test(tc, test_output_cap);
+    tcase_add_test(tc, test_files_in_and_out);
+    tcase_add_test(tc, test_bad_input_name);
+    tcase_add_test(tc, test_exec_failure_is_internal);
+    tcase_add_test(tc, test_wall_limit);
+    tcase_add_test(tc, test_cpu_limit);
+    tcase_add_test(tc, test_memory_limit);
+    tcase_add_test(tc, test_cancel);
+    tcase_add_test(tc, test_reuse_leaks_nothing);
+    tcase_add_test(tc, test_fresh_box_each_run);
+    tcase_add_test(tc, test_confinement_seen_from_inside);
+    tcase_add_test(tc, test_confine_self_for_zygotes);
+    tcase_add_test(tc, test_cgroup_v2_path);
+    tcase_add_test(tc, test_without_cgroups);
+    tcase_add_test(tc, test_names_and_defaults);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
