@@ -217,7 +217,7 @@ static bool host_has_swap(void)
 static void probe_cgroup_v1(struct sbx_caps *c)
 {
     char test[SBX_PATH_MAX + 64];
-    int rc;
+    int rc = 0;
     find_cgroup("memory", c->cg_memory, sizeof c->cg_memory);
     find_cgroup("pids", c->cg_pids, sizeof c->cg_pids);
     find_cgroup("cpuacct", c->cg_cpuacct, sizeof c->cg_cpuacct);
