@@ -3,8 +3,8 @@
  * v1 (hybrid hosts such as Debian with systemd.unified_cgroup_hierarchy=0): each controller is its own
  * hierarchy. The box owns <own cgroup>/<name>/box<id> in memory, pids and cpuacct, reused across runs and
  * reset at each start (max_usage_in_bytes <- 0, cpuacct.usage <- 0, failcnt <- 0; the oom_kill counter
- * cannot be reset, so it is read before and after). The run's init is attached through cgroup.procs while
- * it waits on a sync pipe, since CLONE_INTO_CGROUP only reaches the unified tree.
+ * cannot be reset, so it is read before and after). The run's init joins through cgroup.procs itself before
+ * it forks the program, since CLONE_INTO_CGROUP only reaches the unified tree.
  *
  * v2: the box owns <own cgroup>/<name>/box<id>, and each run gets a fresh child "r<seq>": its memory.peak,
  * cpu.stat and memory.events start at zero on every kernel, and the init is born in it with
@@ -314,19 +314,16 @@ int sbx_cg_clone_fd(const struct sbx_cg *cg)
     return cg->mode == SBX_CGROUP_V2 ? cg->run_dir : -1;
 }
 
-int sbx_cg_attach(struct sbx_cg *cg, pid_t pid)
+/* Runs in the run's init, before it forks the program: "0" is the writing process itself. Joining from the
+ * inside spares the supervisor a round trip with the child (attach, then release) on every run. */
+int sbx_cg_attach_self(const struct sbx_cg *cg)
 {
-    if(cg->mode != SBX_CGROUP_V1)
-        return 0;
     const int fds[] = {cg->mem_procs, cg->pids_procs, cg->cpu_procs};
-    char buf[24];
-    int len = snprintf(buf, sizeof buf, "%d", (int)pid);
-    for(size_t i = 0; i < 3; i++) {
-        if(fds[i] < 0)
-            continue;
-        if(write(fds[i], buf, (size_t)len) != len)
+    if(cg->mode != SBX_CGROUP_V1)
+        return 0; /* v2: born in the run cgroup by CLONE_INTO_CGROUP */
+    for(size_t i = 0; i < 3; i++)
+        if(fds[i] >= 0 && write(fds[i], "0", 1) != 1)
             return -errno;
-    }
     return 0;
 }
 

@@ -45,7 +45,7 @@ int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgr
 void sbx_cg_box_close(struct sbx_cg *cg);
 int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim);
 int sbx_cg_clone_fd(const struct sbx_cg *cg); /* v2 run cgroup fd for CLONE_INTO_CGROUP, else -1 */
-int sbx_cg_attach(struct sbx_cg *cg, pid_t pid);
+int sbx_cg_attach_self(const struct sbx_cg *cg); /* in the run's init; async-signal-safe */
 int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us);
 int sbx_cg_run_end(struct sbx_cg *cg, struct sbx_cg_usage *u);
 

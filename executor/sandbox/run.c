@@ -27,7 +27,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,7 +41,6 @@ struct plan {
     const struct sbx_run *run;
     const char *const *envp;
     const char *cwd;
-    int sync_r;    /* released by the supervisor once the cgroup attach is done */
     int status_w;  /* init -> supervisor: struct init_status */
     int report_w;  /* init or program -> supervisor: struct failure, before execve */
     int stdin_fd, out_w, err_w;
@@ -98,16 +96,16 @@ fail:
 static _Noreturn void init_main(const struct plan *p)
 {
     const struct sbx_box *box = p->box;
-    const char *step = "release";
-    char c;
-    const int keep[] = {p->sync_r, p->status_w, p->report_w, box->mnt_ns, box->net_ns, box->uts_ns,
-                        p->boxfs,  p->tmpfs,    p->stdin_fd, p->out_w,    p->err_w};
+    const char *step = "cgroup attach";
+    const int keep[] = {p->status_w, p->report_w,      box->mnt_ns,      box->net_ns,     box->uts_ns,
+                        p->boxfs,    p->tmpfs,         p->stdin_fd,      p->out_w,        p->err_w,
+                        box->cg.mem_procs, box->cg.pids_procs, box->cg.cpu_procs};
     /* Descriptors of the (multi-threaded) supervisor must not live on in the run: other runs' pipes would
      * not see EOF, and the run must hold nothing of the host. */
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
-    if(read(p->sync_r, &c, 1) != 1)
-        _exit(125); /* the supervisor gave up on us */
-    close(p->sync_r);
+    if(sbx_cg_attach_self(&box->cg) < 0)
+        goto fail;
+    sbx_close_all_except(keep, 10); /* the cgroup.procs fds are done with */
     step = "pdeathsig";
     if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         goto fail;
@@ -408,7 +406,6 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     struct init_status ist;
     struct failure fail;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, statusp[2] = {-1, -1}, reportp[2] = {-1, -1};
-    int syncp[2] = {-1, -1};
     int boxfs = -1, tmpfs = -1, stdin_fd = -1;
     bool cg_begun = false, have_status = false;
     pid_t pid = -1;
@@ -461,7 +458,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
         goto out;
     }
     if(pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(statusp, O_CLOEXEC) < 0 ||
-       pipe2(reportp, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0) {
+       pipe2(reportp, O_CLOEXEC) < 0) {
         rc = -errno;
         snprintf(res->message, sizeof res->message, "pipe: %s", strerror(-rc));
         goto out;
@@ -482,7 +479,6 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
         .run = run,
         .envp = run->envp ? run->envp : empty_env,
         .cwd = run->cwd ? run->cwd : "/box",
-        .sync_r = syncp[1],
         .status_w = statusp[1],
         .report_w = reportp[1],
         .stdin_fd = stdin_fd,
@@ -502,6 +498,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = (uint64_t)cgfd;
     }
+    s.t0 = sbx_now_us();
     pid = (pid_t)sbx_clone3(&ca, sizeof ca);
     if(pid < 0) {
         rc = -errno;
@@ -516,29 +513,14 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     sbx_close(&errp[1]);
     sbx_close(&statusp[1]);
     sbx_close(&reportp[1]);
-    sbx_close(&syncp[1]);
     sbx_close(&stdin_fd);
     /* boxfs stays open: after the run it is how the outputs are read, whatever the program left there. */
 
-    rc = sbx_cg_attach(&box->cg, pid);
-    if(rc) {
-        sbx_pidfd_send_signal(s.pidfd, SIGKILL);
-        snprintf(res->message, sizeof res->message, "cgroup attach: %s", strerror(-rc));
-        goto reap;
-    }
-    s.t0 = sbx_now_us();
-    if(send(syncp[0], "go", 1, MSG_NOSIGNAL) != 1) {
-        rc = -errno;
-        sbx_pidfd_send_signal(s.pidfd, SIGKILL);
-        snprintf(res->message, sizeof res->message, "release init: %s", strerror(-rc));
-        goto reap;
-    }
     supervise(&s, outp[0], errp[0]);
-reap:;
     siginfo_t si;
     while(waitid((idtype_t)P_PIDFD, (id_t)s.pidfd, &si, WEXITED) < 0 && errno == EINTR)
         ;
-    res->wall_us = s.t0 ? sbx_now_us() - s.t0 : 0;
+    res->wall_us = sbx_now_us() - s.t0;
     if(read(statusp[0], &ist, sizeof ist) == sizeof ist) {
         have_status = true;
         if(WIFSIGNALED(ist.status))
@@ -593,7 +575,6 @@ out:
         sbx_close(&errp[i]);
         sbx_close(&statusp[i]);
         sbx_close(&reportp[i]);
-        sbx_close(&syncp[i]);
     }
     sbx_close(&boxfs);
     sbx_close(&tmpfs);

@@ -232,7 +232,7 @@ struct sbx_result {
     enum sbx_verdict verdict;
     uint64_t cpu_us;          /* user+sys, all tasks (cgroup when present, else rusage of the reaped tree) */
     uint64_t cpu_ms;
-    uint64_t wall_us;         /* from the release of the run's init to its death */
+    uint64_t wall_us;         /* from the creation of the run's init to its death */
     uint64_t wall_ms;
     uint64_t memory_kb;       /* peak; see memory_source */
     const char *memory_source; /* "cgroup-v1", "cgroup-v2", or "rusage" (includes the spawner's RSS) */

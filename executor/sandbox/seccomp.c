@@ -62,39 +62,55 @@ static const unsigned clone_ns_flags = 0x00020000u /* NEWNS */ | 0x02000000u /* 
                                        0x10000000u /* NEWUSER */ | 0x20000000u /* NEWPID */ |
                                        0x40000000u /* NEWNET */;
 
-/* How a syscall is treated: a fixed action, or an argument check (the body emitters below). */
+/* How a syscall is treated: a fixed outcome, or an argument check (the bodies below). */
 enum kind { K_RET, K_SOCKET, K_CLONE, K_PERSONALITY, K_FCNTL, K_IOCTL };
+
+/* The outcomes. Each is one RET at the end of the program, which every decision jumps to: one compare per
+ * listed syscall instead of a compare and a return. */
+enum label { L_ALLOW, L_KILL, L_ENOSYS, L_ENOLCK, L_EPERM, L_COUNT };
+static const unsigned label_action[L_COUNT] = {RET_ALLOW, RET_KILL, RET_ERRNO(ENOSYS), RET_ERRNO(ENOLCK),
+                                               RET_ERRNO(EPERM)};
 
 struct rule {
     unsigned nr;
     enum kind kind;
-    unsigned action; /* K_RET only */
+    enum label to; /* K_RET only */
 };
+
+#define MAX_INSNS 255 /* every forward jump must fit in 8 bits: keep the whole program within reach */
+#define MAX_FIXUPS 512
 
 struct emitter {
-    struct sock_filter *p;
-    size_t n, cap;
-    int oom;
+    struct sock_filter p[MAX_INSNS];
+    size_t n;
+    struct {
+        size_t at;
+        int field; /* 0: jt, 1: jf, 2: k of a JA */
+        enum label to;
+    } fix[MAX_FIXUPS];
+    size_t nfix;
+    int overflow;
 };
 
-static void emit(struct emitter *e, unsigned short code, unsigned k, unsigned char jt, unsigned char jf)
+static size_t emit(struct emitter *e, unsigned short code, unsigned k, unsigned char jt, unsigned char jf)
 {
-    if(e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 256;
-        struct sock_filter *p = realloc(e->p, cap * sizeof *p);
-        if(!p) {
-            e->oom = 1;
-            return;
-        }
-        e->p = p;
-        e->cap = cap;
+    if(e->n == MAX_INSNS) {
+        e->overflow = 1;
+        return e->n - 1;
     }
-    e->p[e->n++] = (struct sock_filter){code, jt, jf, k};
+    e->p[e->n] = (struct sock_filter){code, jt, jf, k};
+    return e->n++;
 }
 
-static void ret(struct emitter *e, unsigned action)
+static void jump_to(struct emitter *e, size_t at, int field, enum label to)
 {
-    emit(e, BPF_RET | BPF_K, action, 0, 0);
+    if(e->nfix == MAX_FIXUPS) {
+        e->overflow = 1;
+        return;
+    }
+    e->fix[e->nfix].at = at;
+    e->fix[e->nfix].field = field;
+    e->fix[e->nfix++].to = to;
 }
 
 static void load(struct emitter *e, size_t off)
@@ -102,82 +118,83 @@ static void load(struct emitter *e, size_t off)
     emit(e, BPF_LD | BPF_W | BPF_ABS, (unsigned)off, 0, 0);
 }
 
-/* if A == k: return action; else fall through */
-static void eq_ret(struct emitter *e, unsigned k, unsigned action)
+/* if A == k goto yes; else fall through */
+static void jeq(struct emitter *e, unsigned k, enum label yes)
 {
-    emit(e, BPF_JMP | BPF_JEQ | BPF_K, k, 0, 1);
-    ret(e, action);
+    jump_to(e, emit(e, BPF_JMP | BPF_JEQ | BPF_K, k, 0, 0), 0, yes);
 }
 
-/* The body of one rule. Every path ends in a RET, so A (the syscall number) needs no restoring. */
-static void body(struct emitter *e, const struct rule *r)
+/* if A == k goto yes; else goto no */
+static void jeq_else(struct emitter *e, unsigned k, enum label yes, enum label no)
 {
-    switch(r->kind) {
+    size_t at = emit(e, BPF_JMP | BPF_JEQ | BPF_K, k, 0, 0);
+    jump_to(e, at, 0, yes);
+    jump_to(e, at, 1, no);
+}
+
+/* The argument checks of one syscall. Every path leaves through a label, so A needs no restoring. */
+static void body(struct emitter *e, enum kind kind)
+{
+    size_t at;
+    switch(kind) {
     case K_RET:
-        ret(e, r->action);
         break;
     case K_SOCKET: /* only AF_UNIX: no AF_INET, AF_VSOCK, netlink, packet (there is no network anyway) */
         load(e, ARG_LO(0));
-        eq_ret(e, 1 /* AF_UNIX */, RET_ALLOW);
-        ret(e, RET_KILL);
+        jeq_else(e, 1 /* AF_UNIX */, L_ALLOW, L_KILL);
         break;
     case K_CLONE: /* threads and plain forks yes, new namespaces no */
         load(e, ARG_LO(0));
-        emit(e, BPF_JMP | BPF_JSET | BPF_K, clone_ns_flags, 0, 1);
-        ret(e, RET_KILL);
-        ret(e, RET_ALLOW);
+        at = emit(e, BPF_JMP | BPF_JSET | BPF_K, clone_ns_flags, 0, 0);
+        jump_to(e, at, 0, L_KILL);
+        jump_to(e, at, 1, L_ALLOW);
         break;
     case K_PERSONALITY: /* query and PER_LINUX only: no READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE... */
         load(e, ARG_LO(0));
-        eq_ret(e, 0, RET_ALLOW);
-        eq_ret(e, 0xffffffffu, RET_ALLOW);
-        ret(e, RET_KILL);
+        jeq(e, 0, L_ALLOW);
+        jeq_else(e, 0xffffffffu, L_ALLOW, L_KILL);
         break;
     case K_FCNTL:
         /* Locks, leases and dnotify reach across boxes through the shared read-only inodes (/usr): the
          * side channel isolate 2.6 closed. Refused with an errno, since sqlite and friends cope. */
         load(e, ARG_LO(1));
-        eq_ret(e, 6 /* F_SETLK */, RET_ERRNO(ENOLCK));
-        eq_ret(e, 7 /* F_SETLKW */, RET_ERRNO(ENOLCK));
-        eq_ret(e, 37 /* F_OFD_SETLK */, RET_ERRNO(ENOLCK));
-        eq_ret(e, 38 /* F_OFD_SETLKW */, RET_ERRNO(ENOLCK));
-        eq_ret(e, 1024 /* F_SETLEASE */, RET_ERRNO(EPERM));
-        eq_ret(e, 1026 /* F_NOTIFY */, RET_ERRNO(EPERM));
-        ret(e, RET_ALLOW);
+        jeq(e, 6 /* F_SETLK */, L_ENOLCK);
+        jeq(e, 7 /* F_SETLKW */, L_ENOLCK);
+        jeq(e, 37 /* F_OFD_SETLK */, L_ENOLCK);
+        jeq(e, 38 /* F_OFD_SETLKW */, L_ENOLCK);
+        jeq(e, 1024 /* F_SETLEASE */, L_EPERM);
+        jeq_else(e, 1026 /* F_NOTIFY */, L_EPERM, L_ALLOW);
         break;
     case K_IOCTL: /* terminal injection (CVE-2017-5226 class); there is no tty in the box anyway */
         load(e, ARG_LO(1));
-        eq_ret(e, 0x5412 /* TIOCSTI */, RET_KILL);
-        eq_ret(e, 0x541C /* TIOCLINUX */, RET_KILL);
-        ret(e, RET_ALLOW);
+        jeq(e, 0x5412 /* TIOCSTI */, L_KILL);
+        jeq_else(e, 0x541C /* TIOCLINUX */, L_KILL, L_ALLOW);
         break;
     }
 }
 
-/* A binary search over the sorted rules, so that any syscall costs ~10 instructions, not a walk down the
- * whole list. That matters twice: on every filtered call, and when the filter is installed, because the
- * kernel then evaluates it for every syscall number to build its allow cache (~0.2 ms for a linear list).
- * Conditional jumps reach 255 instructions at most, so the right half is reached with a 32-bit BPF_JA. */
+/* A binary search over the sorted rules, so that any syscall costs ~8 compares. That matters twice: on
+ * every filtered call, and when the filter is installed, because the kernel then evaluates it for every
+ * syscall number to build its allow cache, and JIT-compiles it: both scale with the program's length. */
 static void tree(struct emitter *e, const struct rule *r, size_t n)
 {
-    if(n <= 3) {
+    if(n <= 4) {
         for(size_t i = 0; i < n; i++) {
-            size_t at = e->n;
-            emit(e, BPF_JMP | BPF_JEQ | BPF_K, r[i].nr, 0, 0);
-            body(e, &r[i]);
-            if(!e->oom)
-                e->p[at].jf = (unsigned char)(e->n - at - 1);
+            if(r[i].kind == K_RET) {
+                jeq(e, r[i].nr, r[i].to);
+                continue;
+            }
+            size_t at = emit(e, BPF_JMP | BPF_JEQ | BPF_K, r[i].nr, 0, 0);
+            body(e, r[i].kind);
+            e->p[at].jf = (unsigned char)(e->n - at - 1);
         }
-        ret(e, RET_ALLOW);
+        jump_to(e, emit(e, BPF_JMP | BPF_JA, 0, 0, 0), 2, L_ALLOW);
         return;
     }
     size_t mid = n / 2;
-    emit(e, BPF_JMP | BPF_JGE | BPF_K, r[mid].nr, 0, 1);
-    size_t ja = e->n;
-    emit(e, BPF_JMP | BPF_JA, 0, 0, 0);
+    size_t at = emit(e, BPF_JMP | BPF_JGE | BPF_K, r[mid].nr, 0, 0);
     tree(e, r, mid);
-    if(!e->oom)
-        e->p[ja].k = (unsigned)(e->n - ja - 1);
+    e->p[at].jt = (unsigned char)(e->n - at - 1); /* fits: the whole program is under 256 */
     tree(e, r + mid, n - mid);
 }
 
@@ -198,56 +215,70 @@ static int build_default(struct emitter *e)
     const size_t nc = sizeof checks / sizeof checks[0];
     struct rule rules[sizeof kill_list / sizeof kill_list[0] + sizeof enosys_list / sizeof enosys_list[0] +
                       sizeof checks / sizeof checks[0] + 1];
-    size_t n = 0;
+    size_t n = 0, label_at[L_COUNT];
     for(size_t i = 0; i < nk; i++)
-        rules[n++] = (struct rule){kill_list[i], K_RET, RET_KILL};
+        rules[n++] = (struct rule){kill_list[i], K_RET, L_KILL};
     for(size_t i = 0; i < ne; i++)
-        rules[n++] = (struct rule){enosys_list[i], K_RET, RET_ERRNO(ENOSYS)};
+        rules[n++] = (struct rule){enosys_list[i], K_RET, L_ENOSYS};
     for(size_t i = 0; i < nc; i++)
-        rules[n++] = (struct rule){checks[i].nr, checks[i].kind, 0};
-    rules[n++] = (struct rule){__NR_flock, K_RET, RET_ERRNO(ENOLCK)};
+        rules[n++] = (struct rule){checks[i].nr, checks[i].kind, L_ALLOW};
+    rules[n++] = (struct rule){__NR_flock, K_RET, L_ENOLCK};
     qsort(rules, n, sizeof rules[0], by_nr);
     for(size_t i = 1; i < n; i++)
         if(rules[i].nr == rules[i - 1].nr)
             return -EINVAL; /* a syscall listed twice: the list is wrong */
 
     load(e, offsetof(struct seccomp_data, arch));
-    emit(e, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-    ret(e, RET_KILL); /* i386 (int 0x80) and anything else */
+    jeq_else(e, AUDIT_ARCH_X86_64, L_COUNT, L_KILL); /* i386 (int 0x80) and anything else: killed */
     load(e, offsetof(struct seccomp_data, nr));
-    emit(e, BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1);
-    ret(e, RET_KILL);
+    jump_to(e, emit(e, BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 0), 0, L_KILL);
     /* Syscalls newer than this list: refuse softly so new runtimes fall back instead of dying. */
-    emit(e, BPF_JMP | BPF_JGE | BPF_K, FIRST_UNKNOWN_NR, 0, 1);
-    ret(e, RET_ERRNO(ENOSYS));
+    jump_to(e, emit(e, BPF_JMP | BPF_JGE | BPF_K, FIRST_UNKNOWN_NR, 0, 0), 0, L_ENOSYS);
     tree(e, rules, n);
+    for(int l = 0; l < L_COUNT; l++)
+        label_at[l] = emit(e, BPF_RET | BPF_K, label_action[l], 0, 0);
+    if(e->overflow)
+        return -E2BIG;
+    for(size_t i = 0; i < e->nfix; i++) {
+        size_t at = e->fix[i].at;
+        if(e->fix[i].to == L_COUNT) /* "next instruction" */
+            continue;
+        size_t dist = label_at[e->fix[i].to] - at - 1;
+        if(e->fix[i].field == 2)
+            e->p[at].k = (unsigned)dist;
+        else if(e->fix[i].field == 0)
+            e->p[at].jt = (unsigned char)dist;
+        else
+            e->p[at].jf = (unsigned char)dist;
+    }
     return 0;
 }
 
 int sbx_seccomp_build(enum sbx_profile profile, struct sock_filter **out, unsigned short *len)
 {
-    struct emitter e = {0};
+    struct emitter *e = calloc(1, sizeof *e);
+    int rc = 0;
     *out = NULL;
     *len = 0;
+    if(!e)
+        return -ENOMEM;
     switch(profile) {
     case SBX_PROFILE_DEFAULT:
-        if(build_default(&e)) {
-            free(e.p);
-            return -EINVAL;
-        }
+        rc = build_default(e);
         break;
     default:
-        return -EINVAL;
+        rc = -EINVAL;
     }
-    if(e.oom) {
-        free(e.p);
-        return -ENOMEM;
+    if(rc)
+        goto out;
+    *out = malloc(e->n * sizeof **out);
+    if(!*out) {
+        rc = -ENOMEM;
+        goto out;
     }
-    if(e.n > BPF_MAXINSNS) {
-        free(e.p);
-        return -E2BIG;
-    }
-    *out = e.p;
-    *len = (unsigned short)e.n;
-    return 0;
+    memcpy(*out, e->p, e->n * sizeof **out);
+    *len = (unsigned short)e->n;
+out:
+    free(e);
+    return rc;
 }
