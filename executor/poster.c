@@ -1,0 +1,80 @@
+/* The result poster: PUT each finished outcome until the gateway accepts it (200), refuses it for
+ * good (409 stale lease, 404), or the heartbeat says the lease is lost. Network errors and 5xx are
+ * retried with back-off: a finished result is never dropped for a transient failure. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "runtimes/runtime.h"
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void *ex_poster_loop(void *arg)
+{
+    struct ex_daemon *d = arg;
+    struct ex_http h;
+    if (ex_http_init(&h, d->cfg, NULL)) {
+        JG_ERROR("executor", "poster: cannot create an HTTP handle");
+        return NULL;
+    }
+    long backoff_ms = 0, next_try = 0;
+    pthread_mutex_lock(&d->mu);
+    while (!atomic_load(&d->done)) {
+        struct ex_active *a;
+        for (a = d->active; a && (a->state != EX_POSTING || a->drop); a = a->next)
+            ;
+        long wait_ms = backoff_ms ? next_try - now_ms() : 0;
+        if (!a || wait_ms > 0) {
+            ex_daemon_wait(d, !a ? 1000 : wait_ms);
+            continue;
+        }
+        char path[96], id[37];
+        snprintf(path, sizeof path, "/jobs/%s/result", a->job.id);
+        memcpy(id, a->job.id, sizeof id);
+        json_t *body = json_copy(a->outcome);
+        json_object_set_new(body, "lease", json_string(a->job.lease));
+        pthread_mutex_unlock(&d->mu);
+        json_t *resp;
+        long st = ex_http_json(&h, "PUT", path, body, 0, &resp);
+        json_decref(body);
+        pthread_mutex_lock(&d->mu);
+        a = ex_daemon_find(d, id); /* the heartbeat may have dropped it meanwhile */
+        if (!a) {
+            json_decref(resp);
+            continue;
+        }
+        if (st == 200) {
+            d->results_posted++;
+            backoff_ms = 0;
+            ex_daemon_unlink(d, a);
+        } else if (st == 409 || st == 404) {
+            JG_WARN("executor", "job %s: result refused (HTTP %ld: %s); dropped", id, st,
+                    json_string_value(json_object_get(resp, "detail")));
+            d->results_dropped++;
+            ex_daemon_unlink(d, a);
+        } else if (st >= 400 && st < 500 && st != 408 && st != 429) {
+            /* Our document is wrong: say so in a result the gateway accepts rather than retry forever. */
+            const char *detail = json_string_value(json_object_get(resp, "detail"));
+            JG_ERROR("executor", "job %s: result rejected (HTTP %ld: %s)", id, st, detail ? detail : "");
+            json_decref(a->outcome);
+            a->outcome = ex_outcome_failed("ExecutorError", "the gateway rejected the result: %s",
+                                           detail ? detail : "invalid");
+        } else {
+            backoff_ms = backoff_ms ? (backoff_ms * 2 > 10000 ? 10000 : backoff_ms * 2) : 100;
+            next_try = now_ms() + backoff_ms;
+            JG_WARN("executor", "job %s: posting the result failed (%s, HTTP %ld); retry in %ld ms", id,
+                    st < 0 ? h.error : "server error", st < 0 ? 0 : st, backoff_ms);
+        }
+        json_decref(resp);
+    }
+    pthread_mutex_unlock(&d->mu);
+    ex_http_close(&h);
+    return NULL;
+}

@@ -1,0 +1,32 @@
+/* A slot's way of running one program: the sandbox (sbx_box), or the bare backend (fork + rlimits,
+ * no isolation, for development hosts where the sandbox cannot work). Both take an sbx_run and fill
+ * an sbx_result, so the runtimes and the verdict mapping do not know which one ran them. */
+#ifndef EX_RUNNER_H
+#define EX_RUNNER_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+struct ex_runner {
+    struct sbx_box *box;       /* sandbox backend; NULL = bare */
+    unsigned slot;
+    uid_t uid;                 /* bare: run as this uid/gid when the executor is root */
+    char work_dir[256];        /* bare: per-run directories go below it */
+    _Atomic pid_t bare_pgid;   /* bare: process group of the current run, 0 between runs */
+    atomic_bool cancel;        /* set by ex_runner_cancel; cleared when a run starts */
+};
+
+/* Same contract as sbx_run(): 0 when the program ran (res->verdict is its outcome), -errno when the
+ * backend failed (res->verdict SBX_INTERNAL, res->message says why). res must be freed with
+ * sbx_result_free(). */
+int ex_runner_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_result *res);
+
+/* Kill the current run, if any, from any thread. */
+void ex_runner_cancel(struct ex_runner *r);
+
+/* The bare backend's run (exposed for tests). */
+int ex_bare_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_result *res);
+
+#endif
