@@ -28,6 +28,11 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
         err[0] = '\0';
     box->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     box->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    box->stack = malloc(SBX_CHILD_STACK);
+    if(!box->stack) {
+        rc = -ENOMEM;
+        goto out;
+    }
     if(box->devnull < 0 || box->cancel < 0) {
         rc = -errno;
         sbx_errf(err, errlen, "box %u: %s", id, strerror(-rc));
@@ -60,6 +65,7 @@ void sbx_box_close(struct sbx_box *box)
     sbx_close(&box->uts_ns);
     sbx_close(&box->devnull);
     sbx_close(&box->cancel);
+    free(box->stack);
     free(box);
 }
 

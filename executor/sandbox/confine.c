@@ -5,7 +5,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -62,15 +61,16 @@ int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sb
     if(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         goto fail;
     /* Groups and gid first, uid last: once the uid is not 0 the permitted set is empty and nothing else can
-     * change. Real, effective and saved ids all move, so there is no way back. */
+     * change. Real, effective and saved ids all move, so there is no way back. Raw syscalls: glibc's
+     * wrappers broadcast to "all threads" with a lock a thread of the supervisor may have held at clone. */
     *step = "setgroups";
-    if(setgroups(0, NULL) < 0)
+    if(syscall(SYS_setgroups, 0, NULL) < 0)
         goto fail;
     *step = "setresgid";
-    if(setresgid(box->gid, box->gid, box->gid) < 0)
+    if(syscall(SYS_setresgid, box->gid, box->gid, box->gid) < 0)
         goto fail;
     *step = "setresuid";
-    if(setresuid(box->uid, box->uid, box->uid) < 0)
+    if(syscall(SYS_setresuid, box->uid, box->uid, box->uid) < 0)
         goto fail;
     /* After the uid change, which clears it. The parent is the run's init (or the zygote). */
     *step = "pdeathsig";

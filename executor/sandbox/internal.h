@@ -119,6 +119,8 @@ struct sbx_ctx {
     int cap_last;              /* highest capability number of this kernel */
 };
 
+#define SBX_CHILD_STACK (256 * 1024)
+
 struct sbx_box {
     struct sbx_ctx *ctx;
     unsigned id;
@@ -127,6 +129,7 @@ struct sbx_box {
     int mnt_ns, net_ns, uts_ns;
     int devnull;               /* stdin when the run gives none */
     int cancel;                /* eventfd: sbx_box_cancel() -> the running sbx_run() */
+    void *stack;               /* SBX_CHILD_STACK bytes: the program child's stack until it execs */
     struct sbx_cg cg;
 };
 

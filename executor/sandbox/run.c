@@ -71,6 +71,14 @@ static void report_failure(int fd, const char *who, const char *step, int err)
         _exit(126);
 }
 
+static _Noreturn void program_main(const struct plan *p);
+
+/* clone() entry: runs on box->stack, sharing init's memory until execve (CLONE_VM | CLONE_VFORK). */
+static int program_entry(void *arg)
+{
+    program_main(arg);
+}
+
 static _Noreturn void program_main(const struct plan *p)
 {
     const char *step = "fds";
@@ -142,13 +150,13 @@ static _Noreturn void init_main(const struct plan *p)
     close(box->uts_ns);
     /* Init keeps a copy of the supervisor's memory: the box uid must not be able to read it. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* vfork semantics: no copy of init's page tables, and init sleeps until the program has exec'd (or
+     * failed), so the program gets the CPU at once. */
     step = "clone program";
-    struct clone_args ca = {.exit_signal = SIGCHLD};
-    pid_t pid = (pid_t)sbx_clone3(&ca, sizeof ca);
+    pid_t pid = clone(program_entry, (char *)box->stack + SBX_CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                      (void *)p);
     if(pid < 0)
         goto fail;
-    if(pid == 0)
-        program_main(p);
     close(p->stdin_fd);
     close(p->out_w);
     close(p->err_w);
