@@ -1,0 +1,42 @@
+#!/bin/sh
+# Per-run cost of the sandbox beside the same program run bare, measured in one process with the runs
+# interleaved (jobgate-sandbox-run --bench: N sandboxed runs of the program in one reused box, each followed
+# by a bare fork+exec+wait of the same program; 5 warm-ups; medians and p10 of wall time per run).
+#
+#   sudo bench/sandbox/run.sh [BUILD_DIR]        N=1000 for more runs
+#
+# isolate is not packaged by Debian and cannot be fetched offline, so it is not run here; sandbox.md §3.1
+# measured `isolate --run -- /bin/true` at 3-4 ms wall on this machine.
+set -eu
+BUILD=${1:-build}
+N=${N:-500}
+CLI=$BUILD/executor/sandbox/jobgate-sandbox-run
+PY=/usr/bin/python3
+if [ ! -x "$CLI" ]; then
+    echo "no $CLI: cmake --build $BUILD --target jobgate-sandbox-run" >&2
+    exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "the sandbox needs root" >&2
+    exit 1
+fi
+
+row() {
+    runs=$1
+    shift
+    "$CLI" --bench "$runs" -- "$@" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+s, b = d["sandboxed"], d["bare_fork_exec"]
+name = " ".join(sys.argv[1:])
+print("%-34s %6d %9.2f %9.2f %9.2f %9.2f %8.2f %6d" % (name, d["runs"], s["median_us"] / 1000, s["p10_us"] / 1000,
+      b["median_us"] / 1000, b["p10_us"] / 1000, (s["median_us"] - b["median_us"]) / 1000,
+      d["sandbox_failures"]))
+' "$@"
+}
+
+echo "host: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %6s %9s %9s %9s %9s %8s %6s\n' program runs sbx_ms sbx_p10 bare_ms bare_p10 extra_ms failed
+row "$N" /bin/true
+row "$((N / 5))" "$PY" -I -S -c pass
+row "$((N / 5))" "$PY" -c pass
