@@ -28,7 +28,11 @@ static enum MHD_Result collect_label(void *cls, enum MHD_ValueKind kind, const c
     char name[64];
     memcpy(name, value, (size_t)(eq - value));
     name[eq - value] = '\0';
-    json_object_set_new(lf->labels, name, json_string(eq + 1));
+    /* Not UTF-8 (json_string fails): refuse it rather than silently drop the filter. */
+    if (json_object_set_new(lf->labels, name, json_string(eq + 1))) {
+        lf->bad = value;
+        return MHD_NO;
+    }
     return MHD_YES;
 }
 

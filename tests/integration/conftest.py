@@ -335,7 +335,8 @@ class Gateway:
         return self.proc.poll() is None
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 

@@ -424,3 +424,39 @@ def test_executor_endpoints_need_executor_role(tokens, role, runtime):
     assert_problem(ex.release([]), 403, "forbidden")
     assert_problem(ex.result(str(uuid.uuid4()), str(uuid.uuid4()), status="completed",
                              verdict="OK"), 403, "forbidden")
+
+
+def test_lease_with_duplicate_runtimes_never_duplicates_jobs(client, tokens, runtime):
+    ex = Executor(tokens.client("executor"), [runtime, runtime])
+    ids = {submit(client, call_job(runtime))["id"] for _ in range(3)}
+    got = []
+    deadline = __import__("time").monotonic() + 20
+    while len(got) < 3 and __import__("time").monotonic() < deadline:
+        got += [j["id"] for j in ex.lease(3, wait=1)]
+    assert sorted(got) == sorted(ids)
+
+
+def test_many_executors_never_share_a_job(client, tokens, runtime):
+    ids = {j["id"] for j in client.post("/jobs/batch", {
+        "jobs": [call_job(runtime) for _ in range(20)]}).json()["jobs"]}
+    exs = [Executor(tokens.client("executor"), [runtime]) for _ in range(4)]
+    got = []
+    lock = threading.Lock()
+
+    def work(ex):
+        while True:
+            jobs = ex.lease(3, wait=0.5)
+            if not jobs:
+                return
+            with lock:
+                got.extend(j["id"] for j in jobs)
+            for j in jobs:
+                assert ex.complete(j).status == 200
+
+    threads = [threading.Thread(target=work, args=(ex,)) for ex in exs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(got) == sorted(ids)  # each job leased exactly once
+    assert {j["status"] for j in client.get("/jobs?limit=100").json()["jobs"]} == {"completed"}

@@ -268,6 +268,7 @@ def test_list_filters_by_status_and_label(client):
     ("status=bogus", "status"), ("limit=0", "limit"), ("limit=1001", "limit"),
     ("limit=x", "limit"), ("cursor=abc", "cursor"), ("cursor=-5", "cursor"),
     ("label=novalue", "label"), ("label==x", "label"),
+    ("label=k=%ff", "label"), ("label=%ff=v", "label"),  # not UTF-8: refused, not ignored
 ])
 def test_list_invalid_parameters(client, query, field):
     assert_problem(client.get("/jobs?" + query), 400, "invalid-parameter", field)
@@ -500,3 +501,86 @@ def test_unknown_path_and_method(client):
     assert "POST" in r.header("Allow") and "GET" in r.header("Allow")
     r = client.request("PUT", "/jobs/batch", body={})
     assert_problem(r, 405, "method-not-allowed")
+
+
+# ---------------------------------------------------------------- more edges
+
+
+def test_uppercase_job_id_is_the_same_job(client):
+    job = submit(client, call_job())
+    r = client.get("/jobs/" + job["id"].upper())
+    assert r.status == 200 and r.json()["id"] == job["id"]
+
+
+def test_label_filter_value_with_equals_and_escapes(client):
+    a = submit(client, call_job(labels={"expr": "a=b", "path": "x/y z"}))
+    submit(client, call_job(labels={"expr": "a"}))
+    r = client.get("/jobs?label=expr=a%3Db")
+    assert [j["id"] for j in r.json()["jobs"]] == [a["id"]]
+    r = client.get("/jobs?label=path=x%2Fy%20z")
+    assert [j["id"] for j in r.json()["jobs"]] == [a["id"]]
+
+
+def test_collection_caps(client):
+    labels = {"l%d" % i: "v" for i in range(33)}
+    assert_problem(client.post("/jobs", call_job(labels=labels)), 422, "invalid-field", "labels")
+    reqs = ["pkg%d" % i for i in range(65)]
+    assert_problem(client.post("/jobs", call_job(requirements=reqs)), 422, "invalid-field",
+                   "requirements")
+    job = program_job()
+    del job["stdin"]
+    job["tests"] = [{"input": "", "expected": ""}] * 1001
+    assert_problem(client.post("/jobs", job), 422, "invalid-field", "tests")
+    assert_problem(client.post("/jobs", call_job(labels={"k": "v" * 256})), 422,
+                   "invalid-field", "labels.k")
+
+
+def test_admin_lists_any_tenant(tokens, admin):
+    alice = tokens.client("client")
+    mine = submit(alice, call_job())
+    # The admin token's own tenant has no jobs; ?tenant= selects another one.
+    tenant = [t for t in admin.get("/admin/tokens").json()["tokens"]
+              if alice.token.startswith(t["prefix"])][0]["tenant"]
+    r = admin.get("/jobs?tenant=" + tenant)
+    assert r.status == 200, r
+    assert [j["id"] for j in r.json()["jobs"]] == [mine["id"]]
+    assert admin.delete("/jobs/" + mine["id"]).status == 200
+
+
+def test_idempotency_concurrent_batches(client):
+    key = "brace-" + uuid.uuid4().hex
+    body = {"jobs": [call_job(labels={"i": str(i)}) for i in range(4)]}
+    results = []
+
+    def go():
+        results.append(client.post("/jobs/batch", body, headers={"Idempotency-Key": key}))
+
+    threads = [threading.Thread(target=go) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.status == 201 for r in results), results
+    assert len({tuple(j["id"] for j in r.json()["jobs"]) for r in results}) == 1
+    assert len(client.get("/jobs").json()["jobs"]) == 4
+
+
+def test_concurrent_submits_from_many_tenants_stay_separate(tokens):
+    clients = [tokens.client("client") for _ in range(4)]
+    made = {i: [] for i in range(4)}
+
+    def go(i):
+        for _ in range(10):
+            r = clients[i].post("/jobs", call_job(labels={"owner": str(i)}))
+            assert r.status == 201, r
+            made[i].append(r.json()["id"])
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, c in enumerate(clients):
+        listed = c.get("/jobs?limit=100").json()["jobs"]
+        assert sorted(j["id"] for j in listed) == sorted(made[i])
+        assert {j["labels"]["owner"] for j in listed} == {str(i)}
