@@ -384,3 +384,29 @@ def test_cli_usage(pg_url):
     assert bad.returncode == 2
     bad = subprocess.run([GATEWAY_BIN, "frobnicate"], capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0
+
+
+def test_sigterm_while_postgres_is_down(own_pg, workdir):
+    """Shutdown does not depend on the database: a parked poll is answered, exit 0."""
+    url = own_pg.url
+    gw = Gateway(url, workdir).wait_ready()
+    try:
+        c = Client(gw.port, create_token(url, "client")[1])
+        job = c.post("/jobs", call_job()).json()
+        out = {}
+
+        def poll():
+            out["r"] = c.get("/jobs/%s?wait=40" % job["id"], timeout=90)
+
+        t = threading.Thread(target=poll)
+        t.start()
+        wait_until(lambda: _gauge(gw, "jobgate_long_polls") >= 1, what="the poll to park")
+        own_pg.stop()
+        assert_problem(c.get("/jobs"), 503, "unavailable")
+        gw.proc.send_signal(signal.SIGTERM)
+        assert gw.proc.wait(30) == 0, gw.log_tail()
+        t.join(60)
+        assert out["r"].status in (200, 503), out["r"]
+        assert out["r"].status < 500 or out["r"].header("Retry-After")
+    finally:
+        gw.terminate()
