@@ -125,6 +125,13 @@ static PGresult *finish(struct db_conn *c, PGresult *r)
     }
     set_error(c, classify(r, c->pg), r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
     PQclear(r);
+    /* A connection that broke while idle (a server restart) fails its next statement, and libpq
+     * may still call it OK: drop it (unless a transaction is open) so the next use reconnects. */
+    if (c->err == DB_UNAVAILABLE && PQtransactionStatus(c->pg) != PQTRANS_INTRANS &&
+        PQtransactionStatus(c->pg) != PQTRANS_INERROR) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
     return NULL;
 }
 
@@ -152,10 +159,9 @@ PGresult *db_exec(struct db_conn *c, enum db_stmt stmt, int nparams, const char 
         bool in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
         PGresult *r = PQexecPrepared(c->pg, db_stmt_name(stmt), nparams, values, NULL, NULL, 0);
         r = finish(c, r);
-        /* A connection that broke while idle (a server restart) fails its next statement; a read
-         * can simply run again on a new connection. A write might have committed: report it. */
-        if (!r && c->err == DB_UNAVAILABLE && attempt == 0 && !in_tx && db_stmt_readonly(stmt) &&
-            PQstatus(c->pg) != CONNECTION_OK)
+        /* finish() dropped a broken connection: a read can simply run again on a new one; a
+         * write might have committed, so its failure is reported. */
+        if (!r && !c->pg && !in_tx && attempt == 0 && db_stmt_readonly(stmt))
             continue;
         if (!r && c->err == DB_FAILED)
             JG_ERROR("db", "%s: %s", db_stmt_name(stmt), c->errmsg);

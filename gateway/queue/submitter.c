@@ -86,6 +86,8 @@ static void commit_group(struct gw_submitter *s, struct gw_submission **subs, si
         r = NULL;
         s->db->err = DB_FAILED;
     }
+    if (!r)
+        JG_WARN("submit", "group of %zu job(s) not committed: %s", total, s->db->errmsg);
     size_t row = 0;
     for (size_t k = 0; k < count; k++) {
         struct gw_submission *sub = subs[k];
