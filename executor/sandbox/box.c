@@ -28,8 +28,11 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
         err[0] = '\0';
     box->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     box->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    box->init.pid = -1;
+    box->init.pidfd = box->init.sock = box->init.boxfs = -1;
     box->stack = malloc(SBX_CHILD_STACK);
-    if(!box->stack) {
+    box->req = malloc(SBX_REQ_MAX);
+    if(!box->stack || !box->req) {
         rc = -ENOMEM;
         goto out;
     }
@@ -45,6 +48,9 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     if(rc)
         goto out;
     rc = sbx_ns_create(&tree, ctx->cfg.hostname, &box->mnt_ns, &box->net_ns, &box->uts_ns, err, errlen);
+    if(rc)
+        goto out;
+    rc = sbx_init_start(box, err, errlen);
 out:
     sbx_tree_free(&tree);
     if(rc) {
@@ -59,6 +65,11 @@ void sbx_box_close(struct sbx_box *box)
 {
     if(!box)
         return;
+    if(box->init.pidfd >= 0) {
+        struct sbx_cg_usage u;
+        sbx_init_discard(box);
+        sbx_cg_run_end(&box->cg, &u); /* v2: removes the unused run cgroup */
+    }
     sbx_cg_box_close(&box->cg);
     sbx_close(&box->mnt_ns);
     sbx_close(&box->net_ns);
@@ -66,6 +77,7 @@ void sbx_box_close(struct sbx_box *box)
     sbx_close(&box->devnull);
     sbx_close(&box->cancel);
     free(box->stack);
+    free(box->req);
     free(box);
 }
 

@@ -6,9 +6,10 @@
  * cannot be reset, so it is read before and after). The run's init joins through cgroup.procs itself before
  * it forks the program, since CLONE_INTO_CGROUP only reaches the unified tree.
  *
- * v2: the box owns <own cgroup>/<name>/box<id>, and each run gets a fresh child "r<seq>": its memory.peak,
- * cpu.stat and memory.events start at zero on every kernel, and the init is born in it with
- * CLONE_INTO_CGROUP. cgroup.kill ends anything left, then the directory is removed.
+ * v2: the box owns <own cgroup>/<name>/box<id>, and each run gets a fresh child "r<seq>", made when the
+ * run's init is started ahead of the run: its memory.peak, cpu.stat and memory.events start at zero on
+ * every kernel, and the init is born in it with CLONE_INTO_CGROUP. The limits are written when the run
+ * begins. cgroup.kill ends anything left, then the directory is removed.
  *
  * Boxes always nest below the supervisor's own cgroup, so the limits of whatever runs the daemon (a
  * Kubernetes pod, a systemd unit) still bound the boxes. */
@@ -222,15 +223,12 @@ static int v1_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
 {
     int rc = 0;
     if(cg->mem_dir >= 0) {
-        /* Charges left by earlier runs (page cache, dentries of their /proc, kernel objects) are
-         * reclaimable but still counted: the peak is reported above this baseline. force_empty would
-         * clear them but costs ~0.5 ms, so it runs only once they grow large. */
+        /* Charges left by earlier runs (page cache, dentries of their /proc, kernel objects) and the
+         * waiting init's own pages are still counted: the peak is reported above this baseline. The
+         * stale part is reclaimable, so it never causes an OOM kill. (force_empty would clear it, but
+         * costs ~0.5 ms, and with the init already inside it spins on unreclaimable pages.) */
         cg->mem_base = 0;
         sbx_read_u64_fd(cg->mem_usage, &cg->mem_base);
-        if(cg->mem_base > (8u << 20)) {
-            sbx_write_str_at(cg->mem_dir, "memory.force_empty", "0");
-            sbx_read_u64_fd(cg->mem_usage, &cg->mem_base);
-        }
         uint64_t limit = lim->memory_kb * 1024;
         if(limit != cg->mem_limit_set) {
             /* memsw must stay >= limit at every step: open it up, set the limit, then close it down. */
@@ -265,20 +263,31 @@ out:
     return rc;
 }
 
-static int v2_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
+int sbx_cg_run_prepare(struct sbx_cg *cg)
 {
-    int rc;
+    int rc = 0;
+    if(cg->mode != SBX_CGROUP_V2)
+        return 0;
     if(cg->stale_name[0] && v2_rmdir_run(cg, cg->stale_name) == 0)
         cg->stale_name[0] = '\0';
     snprintf(cg->run_name, sizeof cg->run_name, "r%" PRIu64, cg->seq++);
     if(mkdirat(cg->box_dir, cg->run_name, 0755) < 0)
         return -errno;
     cg->run_dir = openat(cg->box_dir, cg->run_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if(cg->run_dir < 0) {
+    cg->run_cpu_stat = cg->run_dir < 0 ? -1 : openat(cg->run_dir, "cpu.stat", O_RDONLY | O_CLOEXEC);
+    if(cg->run_dir < 0 || cg->run_cpu_stat < 0) {
         rc = -errno;
-        goto out;
+        sbx_close(&cg->run_dir);
+        unlinkat(cg->box_dir, cg->run_name, AT_REMOVEDIR);
     }
-    cg->run_cpu_stat = openat(cg->run_dir, "cpu.stat", O_RDONLY | O_CLOEXEC);
+    return rc;
+}
+
+static int v2_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
+{
+    int rc = 0;
+    if(cg->run_dir < 0)
+        return -EBADF;
     if(cg->v2_memory) {
         rc = write_u64_at(cg->run_dir, "memory.max", lim->memory_kb * 1024);
         if(rc)
@@ -290,12 +299,8 @@ static int v2_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
                 goto out;
         }
     }
-    if(cg->v2_pids) {
+    if(cg->v2_pids)
         rc = write_u64_at(cg->run_dir, "pids.max", lim->processes + 1u);
-        if(rc)
-            goto out;
-    }
-    rc = 0;
 out:
     return rc;
 }

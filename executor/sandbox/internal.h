@@ -43,7 +43,8 @@ void sbx_cg_init_empty(struct sbx_cg *cg); /* mode NONE, every fd -1: safe to cl
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
                     const char *name, unsigned id, char *err, size_t errlen);
 void sbx_cg_box_close(struct sbx_cg *cg);
-int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim);
+int sbx_cg_run_prepare(struct sbx_cg *cg); /* before the run's init is cloned (v2: its fresh cgroup) */
+int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim); /* limits, counters reset */
 int sbx_cg_clone_fd(const struct sbx_cg *cg); /* v2 run cgroup fd for CLONE_INTO_CGROUP, else -1 */
 int sbx_cg_attach_self(const struct sbx_cg *cg); /* in the run's init; async-signal-safe */
 int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us);
@@ -105,6 +106,34 @@ int sbx_pidfd_send_signal(int pidfd, int sig);
 /* Close every descriptor except those listed (any order, -1 entries ignored). Async-signal-safe. */
 void sbx_close_all_except(const int *keep, size_t n);
 
+/* ---- init.c ---- */
+
+/* The init of the box's next run, started ahead of its request (see init.c). */
+struct sbx_init {
+    pid_t pid;
+    int pidfd;
+    int sock;  /* the request goes here; init's setup failures come back here */
+    int boxfs; /* the run's /box tmpfs: files in before, files out after */
+};
+
+struct sbx_init_status { /* init -> supervisor, through the status pipe */
+    int status;
+    struct rusage ru;
+};
+
+struct sbx_failure { /* init or program -> supervisor, when a step before execve failed */
+    int err;
+    char step[60];
+};
+
+#define SBX_REQ_MAX (256 * 1024) /* argv + envp + cwd of one run, with init's pointer arrays */
+
+int sbx_init_start(struct sbx_box *box, char *err, size_t errlen);
+void sbx_init_discard(struct sbx_box *box); /* kill and reap it; safe when there is none */
+/* fds: stdin, stdout pipe, stderr pipe, status pipe, failure pipe (write ends). */
+int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
+                     const int fds[5]);
+
 /* ---- ctx.c / box.c ---- */
 
 struct sbx_ctx {
@@ -130,6 +159,8 @@ struct sbx_box {
     int devnull;               /* stdin when the run gives none */
     int cancel;                /* eventfd: sbx_box_cancel() -> the running sbx_run() */
     void *stack;               /* SBX_CHILD_STACK bytes: the program child's stack until it execs */
+    char *req;                 /* SBX_REQ_MAX bytes: where init receives its request (in its own copy) */
+    struct sbx_init init;
     struct sbx_cg cg;
 };
 

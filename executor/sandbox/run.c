@@ -1,178 +1,28 @@
-/* run.c - one sandboxed run: supervisor side and the two children.
+/* run.c - one sandboxed run, supervisor side: inputs, the request to the box's waiting init, limits while
+ * it runs, outputs, measurements and the verdict.
  *
- * Process tree of a run:
+ * Process tree of a run (the children are in init.c):
  *
  *   supervisor (caller of sbx_run)
- *     `- init    clone3(NEWPID|NEWIPC [|INTO_CGROUP]); pid 1 of the run; root, non-dumpable, never execs.
- *        |       Joins the box's net/uts/mount namespaces, unshares a private mount ns, attaches the run's
- *        |       /box and /tmp tmpfs and a fresh /proc, forks the program, reaps it, reports its status.
+ *     `- init     clone3(NEWPID|NEWIPC [|INTO_CGROUP]), started before the run; pid 1 of the run; root,
+ *        |        non-dumpable, never execs; in the box's cgroups and namespaces, with this run's /box, /tmp
+ *        |        and /proc mounted; waits for the request, clones the program, reaps it, reports.
  *        `- program  fds 0/1/2, rlimits, box uid/gid, no caps, no_new_privs, seccomp, execve.
  *
  * Killing init (SIGKILL from the supervisor's namespace) kills everything in the run's pid namespace, and
  * the namespace cannot be left (setns/unshare/clone(NEW*) are denied by seccomp), so a daemonized child dies
- * with the run. The cgroup is the second net: v2 cgroup.kill, v1 SIGKILL of cgroup.procs.
- *
- * The children are created with raw clone3 and call only syscall wrappers until execve: the supervisor may
- * be multi-threaded, and another thread may hold the malloc lock at the moment of the clone. */
+ * with the run. The cgroup is the second net: v2 cgroup.kill, v1 SIGKILL of cgroup.procs. */
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* What the children need, prepared by the supervisor: after the clone nothing is computed or allocated. */
-struct plan {
-    const struct sbx_box *box;
-    const struct sbx_limits *lim;
-    const struct sbx_run *run;
-    const char *const *envp;
-    const char *cwd;
-    int status_w;  /* init -> supervisor: struct init_status */
-    int report_w;  /* init or program -> supervisor: struct failure, before execve */
-    int stdin_fd, out_w, err_w;
-    int boxfs, tmpfs;
-    bool cgroup_ns;
-};
-
-struct init_status {
-    int status;
-    struct rusage ru;
-};
-
-struct failure {
-    int err;
-    char step[60];
-};
-
-static void report_failure(int fd, const char *who, const char *step, int err)
-{
-    struct failure f = {.err = err};
-    size_t i = 0;
-    for(const char *s = who; *s && i < sizeof f.step - 1; s++)
-        f.step[i++] = *s;
-    for(const char *s = step ? step : "?"; *s && i < sizeof f.step - 1; s++)
-        f.step[i++] = *s;
-    f.step[i] = '\0';
-    if(write(fd, &f, sizeof f) != sizeof f)
-        _exit(126);
-}
-
-static _Noreturn void program_main(const struct plan *p);
-
-/* clone() entry: runs on box->stack, sharing init's memory until execve (CLONE_VM | CLONE_VFORK). */
-static int program_entry(void *arg)
-{
-    program_main(arg);
-}
-
-static _Noreturn void program_main(const struct plan *p)
-{
-    const char *step = "fds";
-    /* Lift the descriptors above 10 first so the dup2s below cannot clobber one another. */
-    int in = fcntl(p->stdin_fd, F_DUPFD_CLOEXEC, 10), out = fcntl(p->out_w, F_DUPFD_CLOEXEC, 10);
-    int err = fcntl(p->err_w, F_DUPFD_CLOEXEC, 10), rep = fcntl(p->report_w, F_DUPFD_CLOEXEC, 10);
-    if(in < 0 || out < 0 || err < 0 || rep < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
-       dup3(rep, 3, O_CLOEXEC) < 0)
-        goto fail;
-    close_range(4, ~0u, 0);
-    int rc = sbx_confine(p->box, p->lim, p->run->profile, p->cwd, &step);
-    if(rc) {
-        errno = -rc;
-        goto fail;
-    }
-    execve(p->run->argv[0], (char *const *)p->run->argv, (char *const *)p->envp);
-    step = "execve";
-fail:
-    report_failure(3, "program: ", step, errno);
-    _exit(127);
-}
-
-static _Noreturn void init_main(const struct plan *p)
-{
-    const struct sbx_box *box = p->box;
-    const char *step = "cgroup attach";
-    const int keep[] = {p->status_w, p->report_w,      box->mnt_ns,      box->net_ns,     box->uts_ns,
-                        p->boxfs,    p->tmpfs,         p->stdin_fd,      p->out_w,        p->err_w,
-                        box->cg.mem_procs, box->cg.pids_procs, box->cg.cpu_procs};
-    /* Descriptors of the (multi-threaded) supervisor must not live on in the run: other runs' pipes would
-     * not see EOF, and the run must hold nothing of the host. */
-    sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
-    if(sbx_cg_attach_self(&box->cg) < 0)
-        goto fail;
-    sbx_close_all_except(keep, 10); /* the cgroup.procs fds are done with */
-    step = "pdeathsig";
-    if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-        goto fail;
-    step = "setns net";
-    if(setns(box->net_ns, CLONE_NEWNET) < 0)
-        goto fail;
-    step = "setns uts";
-    if(setns(box->uts_ns, CLONE_NEWUTS) < 0)
-        goto fail;
-    step = "setns mnt";
-    if(setns(box->mnt_ns, CLONE_NEWNS) < 0)
-        goto fail;
-    /* A private copy of the box's tree: this run's mounts vanish with it, the next run starts clean. */
-    step = "unshare mnt";
-    if(unshare(CLONE_NEWNS) < 0)
-        goto fail;
-    step = "unshare cgroup";
-    if(p->cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
-        goto fail;
-    step = "attach /box";
-    if(move_mount(p->boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        goto fail;
-    step = "attach /tmp";
-    if(move_mount(p->tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        goto fail;
-    /* hidepid: the program sees only its own uid's processes; subset=pid: no /proc/sys, /proc/kcore... */
-    step = "mount /proc";
-    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
-        goto fail;
-    close(p->boxfs);
-    close(p->tmpfs);
-    close(box->mnt_ns);
-    close(box->net_ns);
-    close(box->uts_ns);
-    /* Init keeps a copy of the supervisor's memory: the box uid must not be able to read it. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    /* vfork semantics: no copy of init's page tables, and init sleeps until the program has exec'd (or
-     * failed), so the program gets the CPU at once. */
-    step = "clone program";
-    pid_t pid = clone(program_entry, (char *)box->stack + SBX_CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                      (void *)p);
-    if(pid < 0)
-        goto fail;
-    close(p->stdin_fd);
-    close(p->out_w);
-    close(p->err_w);
-    close(p->report_w);
-    struct init_status st = {0};
-    /* Orphans are re-parented to us and stay zombies until we exit; then the kernel kills the rest. */
-    while(wait4(pid, &st.status, 0, &st.ru) < 0)
-        if(errno != EINTR)
-            _exit(124);
-    if(write(p->status_w, &st, sizeof st) != sizeof st)
-        _exit(123);
-    _exit(0);
-fail:
-    report_failure(p->report_w, "init: ", step, errno);
-    _exit(122);
-}
 
 /* ---- supervisor side ---- */
 
@@ -408,15 +258,14 @@ static int stdin_memfd(const void *data, size_t len)
 
 int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res)
 {
-    static const char *const empty_env[] = {NULL};
     struct state s = {.box = box, .pidfd = -1, .lim = run->limits};
     struct sbx_cg_usage usage = {0};
-    struct init_status ist;
-    struct failure fail;
+    struct sbx_init_status ist;
+    struct sbx_failure fail;
+    char err[200] = "";
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, statusp[2] = {-1, -1}, reportp[2] = {-1, -1};
-    int boxfs = -1, tmpfs = -1, stdin_fd = -1;
-    bool cg_begun = false, have_status = false;
-    pid_t pid = -1;
+    int stdin_fd = -1;
+    bool started = false, have_status = false;
     int rc = 0;
     uint64_t v;
 
@@ -442,13 +291,13 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     s.out.limit = s.lim.output_bytes;
     s.err.limit = s.lim.stderr_bytes;
 
-    const struct sbx_config *cfg = &box->ctx->cfg;
-    if((rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 0755, box->uid, box->gid, &boxfs)) ||
-       (rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 01777, box->uid, box->gid, &tmpfs))) {
-        snprintf(res->message, sizeof res->message, "tmpfs: %s", strerror(-rc));
+    /* Normally the init was started when the previous run ended; after a failure, start one now. */
+    if(box->init.pidfd < 0 && (rc = sbx_init_start(box, err, sizeof err))) {
+        snprintf(res->message, sizeof res->message, "%s", err);
         goto out;
     }
-    rc = sbx_files_write(boxfs, run->files_in, run->nfiles_in, box->uid, box->gid, res->message,
+    s.pidfd = box->init.pidfd;
+    rc = sbx_files_write(box->init.boxfs, run->files_in, run->nfiles_in, box->uid, box->gid, res->message,
                          sizeof res->message);
     if(rc)
         goto out;
@@ -473,58 +322,30 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     }
     fcntl(outp[0], F_SETFL, O_NONBLOCK);
     fcntl(errp[0], F_SETFL, O_NONBLOCK);
-
     rc = sbx_cg_run_begin(&box->cg, &s.lim);
     if(rc) {
-        snprintf(res->message, sizeof res->message, "cgroup setup: %s", strerror(-rc));
+        snprintf(res->message, sizeof res->message, "cgroup limits: %s", strerror(-rc));
         goto out;
     }
-    cg_begun = true;
 
-    struct plan plan = {
-        .box = box,
-        .lim = &s.lim,
-        .run = run,
-        .envp = run->envp ? run->envp : empty_env,
-        .cwd = run->cwd ? run->cwd : "/box",
-        .status_w = statusp[1],
-        .report_w = reportp[1],
-        .stdin_fd = stdin_fd,
-        .out_w = outp[1],
-        .err_w = errp[1],
-        .boxfs = boxfs,
-        .tmpfs = tmpfs,
-        .cgroup_ns = (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0,
-    };
-    struct clone_args ca = {
-        .flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
-        .pidfd = (uint64_t)(uintptr_t)&s.pidfd,
-        .exit_signal = SIGCHLD,
-    };
-    int cgfd = sbx_cg_clone_fd(&box->cg);
-    if(cgfd >= 0) {
-        ca.flags |= CLONE_INTO_CGROUP;
-        ca.cgroup = (uint64_t)cgfd;
-    }
+    const int fds[5] = {stdin_fd, outp[1], errp[1], statusp[1], reportp[1]};
     s.t0 = sbx_now_us();
-    pid = (pid_t)sbx_clone3(&ca, sizeof ca);
-    if(pid < 0) {
-        rc = -errno;
-        snprintf(res->message, sizeof res->message, "clone3: %s", strerror(-rc));
-        goto out;
-    }
-    if(pid == 0)
-        init_main(&plan);
-
-    /* The children hold their ends now. */
+    rc = sbx_init_request(box, run, &s.lim, fds);
+    started = true;
+    /* init holds its own copies now (or is dead, which the reap below reports). */
     sbx_close(&outp[1]);
     sbx_close(&errp[1]);
     sbx_close(&statusp[1]);
     sbx_close(&reportp[1]);
     sbx_close(&stdin_fd);
-    /* boxfs stays open: after the run it is how the outputs are read, whatever the program left there. */
-
-    supervise(&s, outp[0], errp[0]);
+    if(rc == -E2BIG) {
+        snprintf(res->message, sizeof res->message, "argv and environment exceed %d bytes", SBX_REQ_MAX);
+        sbx_pidfd_send_signal(s.pidfd, SIGKILL);
+    } else if(rc) {
+        rc = 0; /* init died before it could take the request: its own report says why */
+    } else {
+        supervise(&s, outp[0], errp[0]);
+    }
     siginfo_t si;
     while(waitid((idtype_t)P_PIDFD, (id_t)s.pidfd, &si, WEXITED) < 0 && errno == EINTR)
         ;
@@ -538,7 +359,9 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     } else if(s.killed != KILL_NONE) {
         res->signal = SIGKILL; /* we killed the run before the program ended */
     }
-    if(!rc && read(reportp[0], &fail, sizeof fail) == sizeof fail) {
+    fcntl(box->init.sock, F_SETFL, O_NONBLOCK);
+    if(!rc && (read(reportp[0], &fail, sizeof fail) == sizeof fail ||
+               read(box->init.sock, &fail, sizeof fail) == sizeof fail)) {
         rc = -fail.err;
         snprintf(res->message, sizeof res->message, "%s: %s", fail.step, strerror(fail.err));
     } else if(!rc && !have_status && s.killed == KILL_NONE) {
@@ -547,11 +370,8 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
                  si.si_status);
     }
 out:
-    if(cg_begun) {
+    if(started) {
         sbx_cg_run_end(&box->cg, &usage);
-        cg_begun = false;
-    }
-    if(pid > 0) {
         if(usage.have_cpu)
             res->cpu_us = usage.cpu_us;
         else if(have_status)
@@ -569,25 +389,30 @@ out:
         capture_finish(&s.out, &res->out);
         capture_finish(&s.err, &res->err);
         if(res->files)
-            sbx_files_collect(boxfs, run->files_out, run->nfiles_out, res->files);
+            sbx_files_collect(box->init.boxfs, run->files_out, run->nfiles_out, res->files);
     }
     if(rc)
         res->verdict = SBX_INTERNAL;
-    if(pid > 0)
+    if(started)
         judge(res, &s, &usage, have_status);
     free(s.out.data);
     free(s.err.data);
-    sbx_close(&s.pidfd);
     for(int i = 0; i < 2; i++) {
         sbx_close(&outp[i]);
         sbx_close(&errp[i]);
         sbx_close(&statusp[i]);
         sbx_close(&reportp[i]);
     }
-    sbx_close(&boxfs);
-    sbx_close(&tmpfs);
     sbx_close(&stdin_fd);
     if(rc && !res->message[0])
         snprintf(res->message, sizeof res->message, "%s", strerror(-rc));
+    if(started || rc) {
+        /* This run's init is spent (or in doubt): the next run gets a fresh one, started now so that its
+         * cgroup attach and mounts are done before that run arrives. A failure here is retried then. */
+        sbx_init_discard(box);
+        if(!started)
+            sbx_cg_run_end(&box->cg, &usage);
+        sbx_init_start(box, NULL, 0);
+    }
     return rc;
 }

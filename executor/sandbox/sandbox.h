@@ -12,6 +12,9 @@
  *
  * Threads: sbx_run() on *different* boxes may run concurrently from different threads; one box runs one
  * thing at a time. sbx_box_cancel() may be called from any thread. The ctx is read-only after init.
+ * Processes: a box belongs to the process that created it (the init of its next run is that process's
+ * child, started ahead of the run); after fork() only the parent may use it. Do not reap children you did
+ * not create (waitpid(-1) or SIGCHLD set to SIG_IGN would take the box's inits).
  * Children are created with raw clone(), never glibc fork(), and touch no malloc before exec, so a
  * multi-threaded daemon can call sbx_run() safely.
  *

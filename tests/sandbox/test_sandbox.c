@@ -473,7 +473,7 @@ int main(void)
     }
     Suite *s = suite_create("sandbox");
     TCase *tc = tcase_create("api");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, teardown); /* a box belongs to the process that made it */
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_probe);
     tcase_add_test(tc, test_ctx_refuses_below_minimum);

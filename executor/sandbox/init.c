@@ -1,0 +1,350 @@
+/* init.c - the run's init (pid 1 of the run) and the program child, plus the supervisor's side of
+ * starting an init ahead of time and handing it a request.
+ *
+ * An init is started *before* its run is known ("warm"): right after the previous run of the box ends, or
+ * at sbx_box_init. It joins the box's v1 cgroups, the box's net/uts/mount namespaces, unshares a private
+ * mount namespace, moves in the run's fresh /box and /tmp, mounts /proc, and then waits on a socket. So the
+ * slow parts are off the run's critical path: on cgroup v1 a cgroup.procs write waits for an RCU grace
+ * period (up to ~15 ms here) whenever attaches are sparse, and the namespace and mount work costs ~0.2 ms.
+ *
+ * The request carries argv, envp, cwd and limits (serialized) and five descriptors (SCM_RIGHTS): stdin,
+ * stdout and stderr pipes, the status pipe and the failure pipe. init then clones the program vfork-style,
+ * reaps it, writes its status and exits, which kills whatever the program left in the pid namespace.
+ *
+ * Both children are cloned from a possibly multi-threaded supervisor: until execve they use plain syscall
+ * wrappers only (no malloc, no stdio, no glibc set*id broadcast). */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The request as it travels: this header, then argc + envc + 1 NUL-terminated strings (argv, envp, cwd). */
+struct request_hdr {
+    uint32_t size; /* of the whole request */
+    uint32_t argc, envc;
+    int32_t profile;
+    struct sbx_limits lim;
+};
+
+enum { FD_STDIN, FD_OUT, FD_ERR, FD_STATUS, FD_REPORT, NFDS };
+
+/* What the program child needs, decoded by init into its own memory. */
+struct plan {
+    const struct sbx_box *box;
+    struct sbx_limits lim;
+    enum sbx_profile profile;
+    char **argv, **envp;
+    const char *cwd;
+    int fd[NFDS];
+};
+
+static void report_failure(int fd, const char *who, const char *step, int err)
+{
+    struct sbx_failure f = {.err = err};
+    size_t i = 0;
+    for(const char *s = who; *s && i < sizeof f.step - 1; s++)
+        f.step[i++] = *s;
+    for(const char *s = step ? step : "?"; *s && i < sizeof f.step - 1; s++)
+        f.step[i++] = *s;
+    f.step[i] = '\0';
+    if(write(fd, &f, sizeof f) != sizeof f)
+        _exit(126);
+}
+
+static _Noreturn void program_main(const struct plan *p)
+{
+    const char *step = "fds";
+    /* Lift the descriptors above 10 first so the dup2s below cannot clobber one another. */
+    int in = fcntl(p->fd[FD_STDIN], F_DUPFD_CLOEXEC, 10), out = fcntl(p->fd[FD_OUT], F_DUPFD_CLOEXEC, 10);
+    int err = fcntl(p->fd[FD_ERR], F_DUPFD_CLOEXEC, 10), rep = fcntl(p->fd[FD_REPORT], F_DUPFD_CLOEXEC, 10);
+    if(in < 0 || out < 0 || err < 0 || rep < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+       dup3(rep, 3, O_CLOEXEC) < 0)
+        goto fail;
+    close_range(4, ~0u, 0);
+    int rc = sbx_confine(p->box, &p->lim, p->profile, p->cwd, &step);
+    if(rc) {
+        errno = -rc;
+        goto fail;
+    }
+    execve(p->argv[0], p->argv, p->envp);
+    step = "execve";
+fail:
+    report_failure(3, "program: ", step, errno);
+    _exit(127);
+}
+
+/* clone() entry: runs on box->stack, sharing init's memory until execve (CLONE_VM | CLONE_VFORK). */
+static int program_entry(void *arg)
+{
+    program_main(arg);
+}
+
+/* Receive one request into box->req (init's private copy of it) and decode it into p. */
+static int receive(int sock, const struct sbx_box *box, struct plan *p)
+{
+    char *buf = box->req;
+    union {
+        char space[CMSG_SPACE(NFDS * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = buf, .iov_len = SBX_REQ_MAX};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof control.space};
+    ssize_t n;
+    while((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if(n <= 0)
+        return n == 0 ? -ECONNRESET : -errno;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if(!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(NFDS * sizeof(int)))
+        return -EBADMSG;
+    memcpy(p->fd, CMSG_DATA(c), sizeof p->fd);
+    struct request_hdr h;
+    size_t got = (size_t)n;
+    while(got < sizeof h || got < ((struct request_hdr *)(void *)buf)->size) {
+        n = read(sock, buf + got, SBX_REQ_MAX - got);
+        if(n <= 0)
+            return n == 0 ? -EBADMSG : -errno;
+        got += (size_t)n;
+    }
+    memcpy(&h, buf, sizeof h);
+    /* Pointer arrays go after the strings, aligned; the supervisor checked that they fit. */
+    size_t at = (h.size + 15) & ~(size_t)15;
+    p->argv = (char **)(void *)(buf + at);
+    p->envp = p->argv + h.argc + 1;
+    char *s = buf + sizeof h;
+    for(uint32_t i = 0; i < h.argc; i++, s += strlen(s) + 1)
+        p->argv[i] = s;
+    p->argv[h.argc] = NULL;
+    for(uint32_t i = 0; i < h.envc; i++, s += strlen(s) + 1)
+        p->envp[i] = s;
+    p->envp[h.envc] = NULL;
+    p->cwd = s;
+    p->lim = h.lim;
+    p->profile = (enum sbx_profile)h.profile;
+    return 0;
+}
+
+static _Noreturn void init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns)
+{
+    const char *step = "cgroup attach";
+    struct plan p = {.box = box};
+    int rc;
+    const int keep[] = {sock,        boxfs,       tmpfs,       box->mnt_ns,       box->net_ns,
+                        box->uts_ns, box->cg.mem_procs, box->cg.pids_procs, box->cg.cpu_procs};
+    /* Descriptors of the (multi-threaded) supervisor must not live on in the run: other runs' pipes would
+     * not see EOF, and the run must hold nothing of the host. */
+    sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
+    if(sbx_cg_attach_self(&box->cg) < 0)
+        goto fail;
+    sbx_close_all_except(keep, 6); /* done with the cgroup.procs fds */
+    step = "pdeathsig";
+    if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        goto fail;
+    step = "setns net";
+    if(setns(box->net_ns, CLONE_NEWNET) < 0)
+        goto fail;
+    step = "setns uts";
+    if(setns(box->uts_ns, CLONE_NEWUTS) < 0)
+        goto fail;
+    step = "setns mnt";
+    if(setns(box->mnt_ns, CLONE_NEWNS) < 0)
+        goto fail;
+    /* A private copy of the box's tree: this run's mounts vanish with it, the next run starts clean. */
+    step = "unshare mnt";
+    if(unshare(CLONE_NEWNS) < 0)
+        goto fail;
+    step = "unshare cgroup";
+    if(cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+        goto fail;
+    step = "attach /box";
+    if(move_mount(boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        goto fail;
+    step = "attach /tmp";
+    if(move_mount(tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        goto fail;
+    /* hidepid: the program sees only its own uid's processes; subset=pid: no /proc/sys, /proc/kcore... */
+    step = "mount /proc";
+    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
+        goto fail;
+    close(boxfs);
+    close(tmpfs);
+    close(box->mnt_ns);
+    close(box->net_ns);
+    close(box->uts_ns);
+    /* Init keeps a copy of the supervisor's memory: the box uid must not be able to read it. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+    step = "request";
+    rc = receive(sock, box, &p);
+    if(rc == -ECONNRESET)
+        _exit(0); /* the box is closing, or this init was discarded */
+    if(rc) {
+        errno = -rc;
+        goto fail;
+    }
+    /* vfork semantics: no copy of init's page tables, and init sleeps until the program has exec'd (or
+     * failed), so the program gets the CPU at once. */
+    step = "clone program";
+    pid_t pid = clone(program_entry, (char *)box->stack + SBX_CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
+    if(pid < 0)
+        goto fail;
+    close(p.fd[FD_STDIN]);
+    close(p.fd[FD_OUT]);
+    close(p.fd[FD_ERR]);
+    close(p.fd[FD_REPORT]);
+    struct sbx_init_status st = {0};
+    /* Orphans are re-parented to us and stay zombies until we exit; then the kernel kills the rest. */
+    while(wait4(pid, &st.status, 0, &st.ru) < 0)
+        if(errno != EINTR)
+            _exit(124);
+    if(write(p.fd[FD_STATUS], &st, sizeof st) != sizeof st)
+        _exit(123);
+    _exit(0);
+fail:
+    /* Before the request the socket is the only way back; the supervisor reads it after the run. */
+    report_failure(sock, "init: ", step, errno);
+    _exit(122);
+}
+
+int sbx_init_start(struct sbx_box *box, char *err, size_t errlen)
+{
+    struct sbx_init *w = &box->init;
+    const struct sbx_config *cfg = &box->ctx->cfg;
+    int sv[2] = {-1, -1}, tmpfs = -1, rc;
+    w->pid = -1;
+    w->pidfd = w->sock = w->boxfs = -1;
+    if((rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 0755, box->uid, box->gid, &w->boxfs)) ||
+       (rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 01777, box->uid, box->gid, &tmpfs))) {
+        sbx_errf(err, errlen, "tmpfs: %s", strerror(-rc));
+        goto out;
+    }
+    if(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "socketpair: %s", strerror(-rc));
+        goto out;
+    }
+    rc = sbx_cg_run_prepare(&box->cg);
+    if(rc) {
+        sbx_errf(err, errlen, "run cgroup: %s", strerror(-rc));
+        goto out;
+    }
+    struct clone_args ca = {
+        .flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
+        .pidfd = (uint64_t)(uintptr_t)&w->pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    int cgfd = sbx_cg_clone_fd(&box->cg);
+    if(cgfd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgfd;
+    }
+    w->pid = (pid_t)sbx_clone3(&ca, sizeof ca);
+    if(w->pid < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "clone3(NEWPID|NEWIPC): %s", strerror(-rc));
+        goto out;
+    }
+    if(w->pid == 0)
+        init_main(box, sv[1], w->boxfs, tmpfs, (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0);
+    w->sock = sv[0];
+    sv[0] = -1;
+out:
+    sbx_close(&sv[0]);
+    sbx_close(&sv[1]);
+    sbx_close(&tmpfs);
+    if(rc)
+        sbx_init_discard(box);
+    return rc;
+}
+
+void sbx_init_discard(struct sbx_box *box)
+{
+    struct sbx_init *w = &box->init;
+    if(w->pidfd >= 0) {
+        siginfo_t si;
+        sbx_pidfd_send_signal(w->pidfd, SIGKILL);
+        while(waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+            ;
+    }
+    sbx_close(&w->pidfd);
+    sbx_close(&w->sock);
+    sbx_close(&w->boxfs);
+    w->pid = -1;
+}
+
+int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
+                     const int fds[5])
+{
+    static const char *const empty[] = {NULL};
+    const char *const *envp = run->envp ? run->envp : empty;
+    const char *cwd = run->cwd ? run->cwd : "/box";
+    struct request_hdr h = {.lim = *lim, .profile = (int32_t)run->profile};
+    size_t size = sizeof h + strlen(cwd) + 1;
+    for(; run->argv[h.argc]; h.argc++)
+        size += strlen(run->argv[h.argc]) + 1;
+    for(; envp[h.envc]; h.envc++)
+        size += strlen(envp[h.envc]) + 1;
+    /* init lays the pointer arrays out after the strings, in the same buffer */
+    if(((size + 15) & ~(size_t)15) + (h.argc + h.envc + 2) * sizeof(char *) > SBX_REQ_MAX)
+        return -E2BIG;
+    h.size = (uint32_t)size;
+    char *buf = malloc(size), *s = buf + sizeof h;
+    if(!buf)
+        return -ENOMEM;
+    memcpy(buf, &h, sizeof h);
+    for(uint32_t i = 0; i < h.argc; i++)
+        s = stpcpy(s, run->argv[i]) + 1;
+    for(uint32_t i = 0; i < h.envc; i++)
+        s = stpcpy(s, envp[i]) + 1;
+    strcpy(s, cwd);
+
+    union {
+        char space[CMSG_SPACE(NFDS * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = buf, .iov_len = size};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof control.space};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(NFDS * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, NFDS * sizeof(int));
+    int rc = 0;
+    ssize_t n;
+    while((n = sendmsg(box->init.sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    if(n < 0) {
+        rc = -errno;
+        goto out;
+    }
+    /* The rest of a large request; the descriptors went with the first part. */
+    for(size_t off = (size_t)n; off < size; off += (size_t)n) {
+        while((n = send(box->init.sock, buf + off, size - off, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+            ;
+        if(n < 0) {
+            rc = -errno;
+            goto out;
+        }
+    }
+out:
+    free(buf);
+    return rc;
+}
