@@ -64,7 +64,9 @@ void *ex_lease_loop(void *arg)
     struct ex_daemon *d = arg;
     const struct ex_config *cfg = d->cfg;
     struct ex_http h;
-    if (ex_http_init(&h, cfg, &d->stopping)) {
+    /* No abort on SIGTERM: the gateway may already have claimed jobs for this poll; letting it
+     * answer lets us hand them back at once instead of leaving them to a lease expiry. */
+    if (ex_http_init(&h, cfg, NULL)) {
         JG_ERROR("executor", "lease loop: cannot create an HTTP handle");
         return NULL;
     }

@@ -221,10 +221,15 @@ int main(int argc, char **argv)
     atomic_store(&d.stopping, true);
     pthread_cond_broadcast(&d.changed);
     pthread_mutex_unlock(&d.mu);
-    pthread_join(lease, NULL);
     drain(&d);
     for (long i = 0; i < cfg.slots; i++)
         pthread_join(workers[i], NULL);
+    pthread_join(lease, NULL); /* its last poll may bring jobs: they are in state RELEASE */
+    struct ex_http h;
+    if (ex_http_init(&h, &cfg, NULL) == 0) {
+        ex_daemon_release(&d, &h);
+        ex_http_close(&h);
+    }
     pthread_mutex_lock(&d.mu);
     atomic_store(&d.done, true);
     pthread_cond_broadcast(&d.changed);

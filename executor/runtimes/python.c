@@ -65,7 +65,10 @@ static json_t *harness_outcome(const struct sbx_result *res, size_t excerpt,
     if (strcmp(v, "OK") != 0)
         return ex_outcome_of_run(v, res, excerpt);
     bool ok = json_is_true(json_object_get(d, "ok"));
-    o = ex_outcome_of_run(ok ? "OK" : "EXC", res, excerpt);
+    const char *etype = json_string_value(json_object_get(json_object_get(d, "error"), "type"));
+    /* MemoryError is how an address-space limit shows in Python: the job hit its memory limit. */
+    bool mle = !ok && etype && strcmp(etype, "MemoryError") == 0;
+    o = ex_outcome_of_run(ok ? "OK" : mle ? "MLE" : "EXC", res, excerpt);
     if (!ok) {
         json_t *err = json_object_get(d, "error");
         const char *type = json_string_value(json_object_get(err, "type"));

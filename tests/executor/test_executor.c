@@ -1,0 +1,307 @@
+/* Unit tests of the executor's pure parts. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "job.h"
+#include "runner.h"
+#include "runtimes/checker.h"
+#include "runtimes/runtime.h"
+
+/* --- options ------------------------------------------------------------------------------------- */
+
+static enum ex_config_status load(struct ex_config *cfg, int argc, const char **argv)
+{
+    return ex_config_load(cfg, argc, (char **)argv);
+}
+
+START_TEST(config_defaults_and_overrides)
+{
+    struct ex_config cfg;
+    unsetenv("JOBGATE_SLOTS");
+    setenv("JOBGATE_TOKEN", "from-env", 1);
+    const char *argv[] = {"x", "--gateway", "http://gw:8080/", "--slots=3", "--min-isolation", "minimum"};
+    ck_assert_int_eq(load(&cfg, 6, argv), EX_CONFIG_OK);
+    ck_assert_str_eq(cfg.gateway, "http://gw:8080"); /* trailing slash dropped */
+    ck_assert_str_eq(cfg.token, "from-env");
+    ck_assert_int_eq(cfg.slots, 3);
+    ck_assert_int_eq(cfg.min_isolation, EX_ISOLATION_MINIMUM);
+    ck_assert_str_eq(cfg.runtimes, "python3,c11,cpp17");
+    ck_assert(ex_config_has_runtime(&cfg, "c11"));
+    ck_assert(!ex_config_has_runtime(&cfg, "c1"));
+    const char *argv2[] = {"x", "--gateway", "http://gw"};
+    ck_assert_int_eq(load(&cfg, 3, argv2), EX_CONFIG_OK);
+    ck_assert_int_gt(cfg.slots, 0); /* 0 = number of CPUs */
+    ck_assert_int_eq(cfg.min_isolation, EX_ISOLATION_STRICT);
+    unsetenv("JOBGATE_TOKEN");
+}
+END_TEST
+
+START_TEST(config_rejects_bad_input)
+{
+    struct ex_config cfg;
+    unsetenv("JOBGATE_TOKEN");
+    const char *missing[] = {"x", "--gateway", "http://gw"};
+    ck_assert_int_eq(load(&cfg, 3, missing), EX_CONFIG_ERROR);
+    const char *scheme[] = {"x", "--gateway", "file:///etc/passwd", "--token", "t"};
+    ck_assert_int_eq(load(&cfg, 5, scheme), EX_CONFIG_ERROR);
+    const char *slots[] = {"x", "--gateway", "http://g", "--token", "t", "--slots", "999"};
+    ck_assert_int_eq(load(&cfg, 7, slots), EX_CONFIG_ERROR);
+    const char *iso[] = {"x", "--gateway", "http://g", "--token", "t", "--min-isolation", "weak"};
+    ck_assert_int_eq(load(&cfg, 7, iso), EX_CONFIG_ERROR);
+    const char *bare[] = {"x", "--gateway", "http://g", "--token", "t", "--backend", "bare"};
+    ck_assert_int_eq(load(&cfg, 7, bare), EX_CONFIG_ERROR); /* bare needs --min-isolation none */
+    const char *rt[] = {"x", "--gateway", "http://g", "--token", "t", "--runtimes", "python3,java"};
+    ck_assert_int_eq(load(&cfg, 7, rt), EX_CONFIG_ERROR);
+    const char *unknown[] = {"x", "--gateway", "http://g", "--token", "t", "--frobnicate", "1"};
+    ck_assert_int_eq(load(&cfg, 7, unknown), EX_CONFIG_ERROR);
+    const char *help[] = {"x", "--help"};
+    ck_assert_int_eq(load(&cfg, 2, help), EX_CONFIG_HELP);
+}
+END_TEST
+
+/* --- jobs ---------------------------------------------------------------------------------------- */
+
+static json_t *lease_entry(const char *spec)
+{
+    json_error_t e;
+    json_t *s = json_loads(spec, 0, &e);
+    ck_assert_ptr_nonnull(s);
+    return json_pack("{s:s, s:i, s:s, s:s, s:o}", "id", "0b0c5c4e-1111-4a4a-8888-000000000001", "attempt", 2,
+                     "lease", "0b0c5c4e-2222-4a4a-8888-000000000002", "runtime", "c11", "spec", s);
+}
+
+START_TEST(job_parse_and_limits)
+{
+    json_t *j = lease_entry("{\"kind\":\"program\",\"runtime\":\"c11\",\"code\":\"aGk=\",\"stdin\":\"\","
+                            "\"limits\":{\"cpu_ms\":1500,\"wall_ms\":4000,\"memory_mb\":64,\"output_kb\":8,"
+                            "\"processes\":4}}");
+    struct ex_job job;
+    char err[160];
+    ck_assert_int_eq(ex_job_parse(j, &job, err, sizeof err), 0);
+    ck_assert_int_eq(job.kind, EX_KIND_PROGRAM);
+    ck_assert_int_eq(job.attempt, 2);
+    ck_assert_uint_eq(job.code_len, 2);
+    ck_assert_mem_eq(job.code, "hi", 2);
+    struct sbx_limits lim;
+    ex_job_run_limits(&job.limits, &lim);
+    ck_assert_uint_eq(lim.cpu_ms, 1500);
+    ck_assert_uint_eq(lim.wall_ms, 4000);
+    ck_assert_uint_eq(lim.memory_kb, 64 * 1024);
+    ck_assert_uint_eq(lim.output_bytes, 8 * 1024);
+    ck_assert_uint_eq(lim.stderr_bytes, 8 * 1024);
+    ck_assert_uint_eq(lim.file_size_bytes, 1u << 20); /* at least 1 MiB for the runtimes' own files */
+    ck_assert_uint_eq(lim.processes, 4);
+    ex_job_free(&job);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(job_parse_rejects)
+{
+    static const char *const bad[] = {
+        "{\"kind\":\"spell\",\"code\":\"aGk=\",\"limits\":{}}",
+        "{\"kind\":\"call\",\"code\":\"a\",\"limits\":{\"cpu_ms\":1,\"wall_ms\":1,\"memory_mb\":1,"
+        "\"output_kb\":1,\"processes\":1}}",
+        "{\"kind\":\"call\",\"code\":\"aGk=\",\"limits\":{\"cpu_ms\":0,\"wall_ms\":1,\"memory_mb\":1,"
+        "\"output_kb\":1,\"processes\":1}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *j = lease_entry(bad[i]);
+        struct ex_job job;
+        char err[160] = "";
+        ck_assert_int_ne(ex_job_parse(j, &job, err, sizeof err), 0);
+        ck_assert(err[0]);
+        ck_assert_str_eq(job.id, "0b0c5c4e-1111-4a4a-8888-000000000001"); /* still reportable */
+        ex_job_free(&job);
+        json_decref(j);
+    }
+}
+END_TEST
+
+/* --- checkers (data-driven) ---------------------------------------------------------------------- */
+
+static const struct {
+    const char *checker, *got, *expected, *verdict;
+} output_cases[] = {
+    {"\"exact\"", "3\n", "3\n", "OK"},
+    {"\"exact\"", "3", "3\n", "PE"},
+    {"\"exact\"", "4\n", "3\n", "WA"},
+    {NULL /* default: lines */, "1 2  \n3\n\n\n", "1 2\n3", "OK"},
+    {"\"lines\"", "1  2\n", "1 2\n", "PE"},
+    {"\"lines\"", "1\n2\n", "1 2\n", "PE"},
+    {"\"lines\"", "1\n", "1\n2\n", "WA"},
+    {"\"lines\"", "", "", "OK"},
+    {"\"tokens\"", "1\n2   3\n", "1 2 3", "OK"},
+    {"\"tokens\"", "1 2", "1 2 3", "WA"},
+    {"\"float\"", "3.1415905 x", "3.14159 x", "OK"},
+    {"{\"type\":\"float\",\"abs_tol\":1e-6}", "3.1416", "3.14159", "WA"},
+    {"{\"type\":\"float\",\"rel_tol\":0.01}", "1000", "1009", "OK"},
+    {"{\"type\":\"float\",\"rel_tol\":0.01}", "1000", "1011", "WA"},
+    {"\"float\"", "nan", "nan", "OK"},
+    {"\"float\"", "abc", "abd", "WA"},
+};
+
+START_TEST(checker_output)
+{
+    size_t n = sizeof output_cases / sizeof *output_cases;
+    for (size_t i = 0; i < n; i++) {
+        json_error_t e;
+        json_t *spec = output_cases[i].checker ? json_loads(output_cases[i].checker, JSON_DECODE_ANY, &e) : NULL;
+        struct ex_checker c;
+        char err[160];
+        ck_assert_int_eq(ex_checker_parse(spec, &c, err, sizeof err), 0);
+        const char *v = ex_check_output(&c, output_cases[i].got, strlen(output_cases[i].got),
+                                        output_cases[i].expected, strlen(output_cases[i].expected));
+        ck_assert_msg(strcmp(v, output_cases[i].verdict) == 0, "case %zu: %s, expected %s", i, v,
+                      output_cases[i].verdict);
+        json_decref(spec);
+    }
+}
+END_TEST
+
+START_TEST(checker_custom_unsupported)
+{
+    json_t *spec = json_pack("{s:s, s:s, s:s}", "type", "custom", "runtime", "c11", "code", "aGk=");
+    struct ex_checker c;
+    char err[160];
+    ck_assert_int_eq(ex_checker_parse(spec, &c, err, sizeof err), -ENOTSUP);
+    json_decref(spec);
+}
+END_TEST
+
+START_TEST(checker_values)
+{
+    struct ex_checker exact = {EX_CHECK_LINES, 0, 0}, fl = {EX_CHECK_FLOAT, 1e-3, 0};
+    json_error_t e;
+    json_t *a = json_loads("{\"x\":[1,2.0,{\"y\":null}],\"z\":\"s\"}", 0, &e);
+    json_t *b = json_loads("{\"z\":\"s\",\"x\":[1,2,{\"y\":null}]}", 0, &e);
+    json_t *c = json_loads("{\"z\":\"s\",\"x\":[1,2.0001,{\"y\":null}]}", 0, &e);
+    json_t *d = json_loads("{\"z\":\"s\",\"x\":[1,2,{\"y\":false}]}", 0, &e);
+    ck_assert(ex_check_value(&exact, a, b));
+    ck_assert(!ex_check_value(&exact, a, c));
+    ck_assert(ex_check_value(&fl, a, c));
+    ck_assert(!ex_check_value(&fl, a, d));
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    json_decref(d);
+}
+END_TEST
+
+/* --- verdicts and outcome documents ---------------------------------------------------------------- */
+
+START_TEST(verdict_mapping)
+{
+    ck_assert_str_eq(ex_verdict_of(SBX_OK), "OK");
+    ck_assert_str_eq(ex_verdict_of(SBX_RE_EXIT), "RE");
+    ck_assert_str_eq(ex_verdict_of(SBX_RE_SIGNAL), "RE");
+    ck_assert_str_eq(ex_verdict_of(SBX_SYS), "SYS");
+    ck_assert_str_eq(ex_verdict_of(SBX_OLE), "OLE");
+    ck_assert_str_eq(ex_verdict_of(SBX_MLE), "MLE");
+    ck_assert_str_eq(ex_verdict_of(SBX_TLE_CPU), "TLE");
+    ck_assert_str_eq(ex_verdict_of(SBX_TLE_WALL), "TLE");
+    ck_assert_ptr_null(ex_verdict_of(SBX_INTERNAL));
+}
+END_TEST
+
+START_TEST(outcome_of_run)
+{
+    struct sbx_result r;
+    memset(&r, 0, sizeof r);
+    char out[] = "hello world", err[] = "";
+    r.out = (struct sbx_output){out, 11, 11, false};
+    r.err = (struct sbx_output){err, 0, 0, false};
+    r.signal = 11;
+    r.cpu_ms = 5;
+    json_t *o = ex_outcome_of_run("RE", &r, 5);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "stdout")), "aGVsbG8="); /* "hello" */
+    ck_assert(json_is_true(json_object_get(o, "stdout_truncated")));
+    ck_assert(json_is_null(json_object_get(o, "exit_code")));
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "signal")), 11);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "usage"), "cpu_ms")), 5);
+    json_decref(o);
+}
+END_TEST
+
+/* --- the bare backend: real processes -------------------------------------------------------------- */
+
+static int bare(const char *const *argv, struct sbx_limits lim, const char *in, struct sbx_result *res)
+{
+    struct ex_runner r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.work_dir, sizeof r.work_dir, "/tmp");
+    r.uid = 60000;
+    struct sbx_file_out out[] = {{"f", 0}};
+    struct sbx_file_in fin[] = {{"f", "data", 4, -1, 0644}};
+    struct sbx_run run = {.argv = argv, .envp = ex_run_env, .stdin_fd = -1, .stdin_data = in,
+                          .stdin_len = in ? strlen(in) : 0, .files_in = fin, .nfiles_in = 1, .files_out = out,
+                          .nfiles_out = 1, .limits = lim};
+    return ex_bare_run(&r, &run, res);
+}
+
+START_TEST(bare_runs_and_verdicts)
+{
+    struct sbx_result res;
+    struct sbx_limits lim = {0};
+    const char *cat[] = {"/bin/cat", NULL};
+    ck_assert_int_eq(bare(cat, lim, "abc", &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_OK);
+    ck_assert_str_eq(res.out.data, "abc");
+    ck_assert_int_eq(res.files[0].error, 0);
+    ck_assert_str_eq(res.files[0].data, "data");
+    sbx_result_free(&res);
+
+    const char *exit3[] = {"/bin/sh", "-c", "exit 3", NULL};
+    bare(exit3, lim, NULL, &res);
+    ck_assert_int_eq(res.verdict, SBX_RE_EXIT);
+    ck_assert_int_eq(res.exit_code, 3);
+    sbx_result_free(&res);
+
+    const char *sleepy[] = {"/bin/sleep", "5", NULL};
+    struct sbx_limits wall = {.wall_ms = 200};
+    bare(sleepy, wall, NULL, &res);
+    ck_assert_int_eq(res.verdict, SBX_TLE_WALL);
+    ck_assert_uint_lt(res.wall_ms, 1000);
+    sbx_result_free(&res);
+
+    const char *yes[] = {"/usr/bin/yes", NULL};
+    struct sbx_limits small = {.output_bytes = 1000};
+    bare(yes, small, NULL, &res);
+    ck_assert_int_eq(res.verdict, SBX_OLE);
+    ck_assert(res.out.truncated);
+    ck_assert_uint_eq(res.out.len, 1000);
+    sbx_result_free(&res);
+
+    const char *missing[] = {"/nonexistent", NULL};
+    ck_assert_int_lt(bare(missing, lim, NULL, &res), 0);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    sbx_result_free(&res);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("executor");
+    TCase *t = tcase_create("core");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, config_defaults_and_overrides);
+    tcase_add_test(t, config_rejects_bad_input);
+    tcase_add_test(t, job_parse_and_limits);
+    tcase_add_test(t, job_parse_rejects);
+    tcase_add_test(t, checker_output);
+    tcase_add_test(t, checker_custom_unsupported);
+    tcase_add_test(t, checker_values);
+    tcase_add_test(t, verdict_mapping);
+    tcase_add_test(t, outcome_of_run);
+    tcase_add_test(t, bare_runs_and_verdicts);
+    suite_add_tcase(s, t);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
