@@ -6,8 +6,32 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+/* Two supervisors must never share a box: they would kill each other's runs through the shared cgroup and
+ * uid. The claim is an abstract Unix socket named after the uid: no file to clean up, released by the
+ * kernel when the process dies. */
+static int claim_uid(uid_t uid, int *out, char *err, size_t errlen)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int len = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "jobgate-sbx/uid/%u", (unsigned)uid);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if(fd < 0)
+        return -errno;
+    if(bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) < 0) {
+        int rc = -errno;
+        close(fd);
+        if(rc == -EADDRINUSE)
+            sbx_errf(err, errlen, "uid %u is already used by a box of another process", (unsigned)uid);
+        return rc;
+    }
+    *out = fd;
+    return 0;
+}
 
 int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *err, size_t errlen)
 {
@@ -22,14 +46,18 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     box->uid = ctx->cfg.first_uid + id;
     box->gid = (gid_t)box->uid;
     box->mnt_ns = box->net_ns = box->uts_ns = box->devnull = box->cancel = -1;
-    sbx_cg_init_empty(&box->cg);
-
-    if(err && errlen)
-        err[0] = '\0';
-    box->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    box->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    box->spawner_sock = box->spawner_pidfd = box->claim = -1;
     box->init.pid = -1;
     box->init.pidfd = box->init.sock = box->init.boxfs = -1;
+    sbx_cg_init_empty(&box->cg);
+    if(err && errlen)
+        err[0] = '\0';
+
+    rc = claim_uid(box->uid, &box->claim, err, errlen);
+    if(rc)
+        goto out;
+    box->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    box->cancel = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     box->stack = malloc(SBX_CHILD_STACK);
     box->req = malloc(SBX_REQ_MAX);
     if(!box->stack || !box->req) {
@@ -48,6 +76,9 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     if(rc)
         goto out;
     rc = sbx_ns_create(&tree, ctx->cfg.hostname, &box->mnt_ns, &box->net_ns, &box->uts_ns, err, errlen);
+    if(rc)
+        goto out;
+    rc = sbx_spawner_start(box, err, errlen);
     if(rc)
         goto out;
     rc = sbx_init_start(box, err, errlen);
@@ -70,12 +101,14 @@ void sbx_box_close(struct sbx_box *box)
         sbx_init_discard(box);
         sbx_cg_run_end(&box->cg, &u); /* v2: removes the unused run cgroup */
     }
+    sbx_spawner_stop(box);
     sbx_cg_box_close(&box->cg);
     sbx_close(&box->mnt_ns);
     sbx_close(&box->net_ns);
     sbx_close(&box->uts_ns);
     sbx_close(&box->devnull);
     sbx_close(&box->cancel);
+    sbx_close(&box->claim);
     free(box->stack);
     free(box->req);
     free(box);

@@ -3,8 +3,8 @@
  * v1 (hybrid hosts such as Debian with systemd.unified_cgroup_hierarchy=0): each controller is its own
  * hierarchy. The box owns <own cgroup>/<name>/box<id> in memory, pids and cpuacct, reused across runs and
  * reset at each start (max_usage_in_bytes <- 0, cpuacct.usage <- 0, failcnt <- 0; the oom_kill counter
- * cannot be reset, so it is read before and after). The run's init joins through cgroup.procs itself before
- * it forks the program, since CLONE_INTO_CGROUP only reaches the unified tree.
+ * cannot be reset, so it is read before and after). The box's spawner joins once (cgroup.procs) and the
+ * run inits it forks are born inside, since CLONE_INTO_CGROUP only reaches the unified tree.
  *
  * v2: the box owns <own cgroup>/<name>/box<id>, and each run gets a fresh child "r<seq>", made when the
  * run's init is started ahead of the run: its memory.peak, cpu.stat and memory.events start at zero on
@@ -250,12 +250,12 @@ static int v1_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
         sbx_write_str_at(cg->mem_dir, "memory.failcnt", "0");
         sbx_read_key_u64(cg->mem_dir, "memory.oom_control", "oom_kill", &cg->oom_before);
     }
-    if(cg->pids_dir >= 0 && lim->processes + 1 != cg->pids_limit_set) {
-        /* +1: the run's init is in the cgroup too. */
-        rc = write_u64_at(cg->pids_dir, "pids.max", lim->processes + 1u);
+    if(cg->pids_dir >= 0 && lim->processes + 2 != cg->pids_limit_set) {
+        /* +2: the box's spawner and the run's init are in the cgroup too. */
+        rc = write_u64_at(cg->pids_dir, "pids.max", lim->processes + 2u);
         if(rc)
             goto out;
-        cg->pids_limit_set = lim->processes + 1u;
+        cg->pids_limit_set = lim->processes + 2u;
     }
     if(cg->cpu_usage >= 0)
         rc = sbx_write_u64_fd(cg->cpu_usage, 0);
@@ -319,8 +319,7 @@ int sbx_cg_clone_fd(const struct sbx_cg *cg)
     return cg->mode == SBX_CGROUP_V2 ? cg->run_dir : -1;
 }
 
-/* Runs in the run's init, before it forks the program: "0" is the writing process itself. Joining from the
- * inside spares the supervisor a round trip with the child (attach, then release) on every run. */
+/* Runs in the box's spawner, once: "0" is the writing process itself. */
 int sbx_cg_attach_self(const struct sbx_cg *cg)
 {
     const int fds[] = {cg->mem_procs, cg->pids_procs, cg->cpu_procs};
@@ -360,8 +359,8 @@ int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us)
     return -ENOTSUP;
 }
 
-/* v1 has no cgroup.kill: SIGKILL every member until none is left. The pid namespace already took them all
- * with its init, so this normally finds nothing; it is the backstop. */
+/* v1 has no cgroup.kill: SIGKILL every member but the spawner until none is left. The pid namespace already
+ * took them all with its init, so this normally finds nothing; it is the backstop. */
 static void v1_kill_all(struct sbx_cg *cg)
 {
     int dir = cg->pids_dir >= 0 ? cg->pids_dir : cg->mem_dir >= 0 ? cg->mem_dir : cg->cpu_dir;
@@ -369,6 +368,7 @@ static void v1_kill_all(struct sbx_cg *cg)
         return;
     for(int round = 0; round < 100; round++) {
         char buf[4096];
+        bool others = false;
         if(sbx_read_small(dir, "cgroup.procs", buf, sizeof buf) || !buf[0])
             return;
         for(char *p = buf; *p;) {
@@ -376,10 +376,14 @@ static void v1_kill_all(struct sbx_cg *cg)
             long pid = strtol(p, &end, 10);
             if(end == p)
                 break;
-            if(pid > 0)
+            if(pid > 0 && pid != cg->keep_pid) {
                 kill((pid_t)pid, SIGKILL);
+                others = true;
+            }
             p = end + (*end == '\n');
         }
+        if(!others)
+            return;
         usleep(1000);
     }
 }

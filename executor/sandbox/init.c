@@ -1,11 +1,10 @@
 /* init.c - the run's init (pid 1 of the run) and the program child, plus the supervisor's side of
  * starting an init ahead of time and handing it a request.
  *
- * An init is started *before* its run is known ("warm"): right after the previous run of the box ends, or
- * at sbx_box_init. It joins the box's v1 cgroups, the box's net/uts/mount namespaces, unshares a private
- * mount namespace, moves in the run's fresh /box and /tmp, mounts /proc, and then waits on a socket. So the
- * slow parts are off the run's critical path: on cgroup v1 a cgroup.procs write waits for an RCU grace
- * period (up to ~15 ms here) whenever attaches are sparse, and the namespace and mount work costs ~0.2 ms.
+ * An init is started *before* its run is known: right after the previous run of the box ends, or at
+ * sbx_box_init. The box's spawner (spawner.c) clones it already inside the box's cgroups; it joins the
+ * box's net/uts/mount namespaces, unshares a private mount namespace, moves in the run's fresh /box and
+ * /tmp, mounts /proc, and then waits on a socket. So that work (~0.2 ms) is off the run's critical path.
  *
  * The request carries argv, envp, cwd and limits (serialized) and five descriptors (SCM_RIGHTS): stdin,
  * stdout and stderr pipes, the status pipe and the failure pipe. init then clones the program vfork-style,
@@ -28,10 +27,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
 
 /* The request as it travels: this header, then argc + envc + 1 NUL-terminated strings (argv, envp, cwd). */
 struct request_hdr {
@@ -140,20 +135,14 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
     return 0;
 }
 
-static _Noreturn void init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns)
+void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns)
 {
-    const char *step = "cgroup attach";
+    const char *step = "pdeathsig";
     struct plan p = {.box = box};
     int rc;
-    const int keep[] = {sock,        boxfs,       tmpfs,       box->mnt_ns,       box->net_ns,
-                        box->uts_ns, box->cg.mem_procs, box->cg.pids_procs, box->cg.cpu_procs};
-    /* Descriptors of the (multi-threaded) supervisor must not live on in the run: other runs' pipes would
-     * not see EOF, and the run must hold nothing of the host. */
+    const int keep[] = {sock, boxfs, tmpfs, box->mnt_ns, box->net_ns, box->uts_ns};
+    /* Nothing of the host lives on in the run. */
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
-    if(sbx_cg_attach_self(&box->cg) < 0)
-        goto fail;
-    sbx_close_all_except(keep, 6); /* done with the cgroup.procs fds */
-    step = "pdeathsig";
     if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         goto fail;
     step = "setns net";
@@ -227,6 +216,7 @@ int sbx_init_start(struct sbx_box *box, char *err, size_t errlen)
     struct sbx_init *w = &box->init;
     const struct sbx_config *cfg = &box->ctx->cfg;
     int sv[2] = {-1, -1}, tmpfs = -1, rc;
+    bool cg_prepared = false;
     w->pid = -1;
     w->pidfd = w->sock = w->boxfs = -1;
     if((rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 0755, box->uid, box->gid, &w->boxfs)) ||
@@ -244,32 +234,25 @@ int sbx_init_start(struct sbx_box *box, char *err, size_t errlen)
         sbx_errf(err, errlen, "run cgroup: %s", strerror(-rc));
         goto out;
     }
-    struct clone_args ca = {
-        .flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
-        .pidfd = (uint64_t)(uintptr_t)&w->pidfd,
-        .exit_signal = SIGCHLD,
-    };
-    int cgfd = sbx_cg_clone_fd(&box->cg);
-    if(cgfd >= 0) {
-        ca.flags |= CLONE_INTO_CGROUP;
-        ca.cgroup = (uint64_t)cgfd;
-    }
-    w->pid = (pid_t)sbx_clone3(&ca, sizeof ca);
-    if(w->pid < 0) {
-        rc = -errno;
-        sbx_errf(err, errlen, "clone3(NEWPID|NEWIPC): %s", strerror(-rc));
+    cg_prepared = true;
+    rc = sbx_spawner_spawn(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg), &w->pid, &w->pidfd);
+    if(rc) {
+        sbx_errf(err, errlen, "spawning the run's init: %s", strerror(-rc));
         goto out;
     }
-    if(w->pid == 0)
-        init_main(box, sv[1], w->boxfs, tmpfs, (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0);
     w->sock = sv[0];
     sv[0] = -1;
 out:
     sbx_close(&sv[0]);
     sbx_close(&sv[1]);
     sbx_close(&tmpfs);
-    if(rc)
+    if(rc) {
         sbx_init_discard(box);
+        if(cg_prepared) {
+            struct sbx_cg_usage u;
+            sbx_cg_run_end(&box->cg, &u);
+        }
+    }
     return rc;
 }
 

@@ -18,6 +18,7 @@ struct sbx_cg {
     int cpu_usage;            /* v1 cpuacct.usage, kept open: polled during the run */
     int mem_usage;            /* v1 memory.usage_in_bytes */
     uint64_t mem_base;        /* v1 usage at run start, left by earlier runs; the peak is reported above it */
+    pid_t keep_pid;           /* v1: the box's spawner lives in these cgroups; cleanup spares it */
     uint64_t mem_limit_set;   /* last values written, to skip rewriting unchanged limits */
     uint64_t pids_limit_set;
     uint64_t oom_before;      /* v1 oom_kill counter at run start (it cannot be reset) */
@@ -129,10 +130,20 @@ struct sbx_failure { /* init or program -> supervisor, when a step before execve
 #define SBX_REQ_MAX (256 * 1024) /* argv + envp + cwd of one run, with init's pointer arrays */
 
 int sbx_init_start(struct sbx_box *box, char *err, size_t errlen);
+/* The init itself, in the child the spawner cloned. Never returns. */
+_Noreturn void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns);
 void sbx_init_discard(struct sbx_box *box); /* kill and reap it; safe when there is none */
 /* fds: stdin, stdout pipe, stderr pipe, status pipe, failure pipe (write ends). */
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
                      const int fds[5]);
+
+/* ---- spawner.c ---- */
+
+int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen);
+void sbx_spawner_stop(struct sbx_box *box);
+/* Have the spawner clone an init (a child of ours, by CLONE_PARENT) with these descriptors. */
+int sbx_spawner_spawn(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir, pid_t *pid,
+                      int *pidfd);
 
 /* ---- ctx.c / box.c ---- */
 
@@ -160,6 +171,8 @@ struct sbx_box {
     int cancel;                /* eventfd: sbx_box_cancel() -> the running sbx_run() */
     void *stack;               /* SBX_CHILD_STACK bytes: the program child's stack until it execs */
     char *req;                 /* SBX_REQ_MAX bytes: where init receives its request (in its own copy) */
+    int spawner_sock, spawner_pidfd;
+    int claim;                 /* abstract socket "jobgate-sbx/uid/<uid>": one supervisor per box uid */
     struct sbx_init init;
     struct sbx_cg cg;
 };

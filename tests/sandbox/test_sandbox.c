@@ -450,6 +450,16 @@ START_TEST(test_without_cgroups)
 }
 END_TEST
 
+START_TEST(test_box_uid_is_exclusive)
+{
+    char err[512];
+    struct sbx_box *again = (void *)1;
+    ck_assert_int_eq(sbx_box_init(ctx, 10, &again, err, sizeof err), -EADDRINUSE);
+    ck_assert_ptr_null(again);
+    ck_assert_msg(strstr(err, "already used") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_names_and_defaults)
 {
     struct sbx_limits l = {.cpu_ms = 500};
@@ -496,6 +506,7 @@ int main(void)
     tcase_add_test(tc, test_confine_self_for_zygotes);
     tcase_add_test(tc, test_cgroup_v2_path);
     tcase_add_test(tc, test_without_cgroups);
+    tcase_add_test(tc, test_box_uid_is_exclusive);
     tcase_add_test(tc, test_names_and_defaults);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -1,0 +1,189 @@
+/* spawner.c - a small per-box process that creates the box's run inits.
+ *
+ * Why not clone the inits from the supervisor directly:
+ *  - cgroup v1 has no CLONE_INTO_CGROUP, and a cgroup.procs write takes cgroup_threadgroup_rwsem for
+ *    writing, which waits for an RCU grace period whenever attaches are not back to back: 10-15 ms here,
+ *    on every run of a box that runs every few ms. The spawner joins the box's v1 cgroups once; a child
+ *    created by fork is born in its parent's cgroups without any migration.
+ *  - cloning copies the page tables of the caller: a supervisor with a large heap pays for it on every run,
+ *    the spawner is small.
+ * It clones each init with CLONE_PARENT, so the init is the supervisor's child all the same (reaped with a
+ * pidfd by the supervisor; the spawner has no children), and passes the pidfd back over its socket.
+ *
+ * The spawner is a fork of the supervisor: it uses only syscall wrappers (no malloc, no stdio). It dies with
+ * the supervisor (PDEATHSIG) and when its socket closes. v1 cleanup (kill everything in cgroup.procs) spares
+ * it by pid. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Request: fds init socket, /box tmpfs, /tmp tmpfs, and the v2 run cgroup when present. */
+enum { RQ_SOCK, RQ_BOXFS, RQ_TMPFS, RQ_CGROUP, RQ_MAX };
+
+struct spawn_reply {
+    int pid; /* in the supervisor's pid namespace; the pidfd comes with it */
+    int err; /* errno of a failed clone */
+};
+
+static int send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds)
+{
+    union {
+        char space[CMSG_SPACE(RQ_MAX * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if(nfds) {
+        msg.msg_control = control.space;
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+    }
+    ssize_t n;
+    while((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+/* Receive one message of exactly len bytes and up to RQ_MAX descriptors; returns how many came. */
+static int recv_fds(int sock, void *data, size_t len, int *fds)
+{
+    union {
+        char space[CMSG_SPACE(RQ_MAX * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = data, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                         .msg_controllen = sizeof control.space};
+    ssize_t n;
+    while((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if(n <= 0)
+        return n == 0 ? -ECONNRESET : -errno;
+    if((size_t)n != len)
+        return -EBADMSG;
+    int count = 0;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if(c && c->cmsg_type == SCM_RIGHTS) {
+        count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(fds, CMSG_DATA(c), (size_t)count * sizeof(int));
+    }
+    return count;
+}
+
+static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
+{
+    const int keep[] = {sock, box->mnt_ns, box->net_ns, box->uts_ns, box->cg.mem_procs, box->cg.pids_procs,
+                        box->cg.cpu_procs};
+    bool cgroup_ns = (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0;
+    sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if(sbx_cg_attach_self(&box->cg) < 0)
+        _exit(2);
+    sbx_close_all_except(keep, 4); /* done with the cgroup.procs fds */
+    for(;;) {
+        int fds[RQ_MAX] = {-1, -1, -1, -1}, pidfd = -1;
+        char go;
+        int n = recv_fds(sock, &go, 1, fds);
+        if(n == -ECONNRESET)
+            _exit(0);
+        struct spawn_reply r = {.pid = -1, .err = EBADMSG};
+        if(n == RQ_CGROUP || n == RQ_MAX) {
+            struct clone_args ca = {
+                .flags = CLONE_PARENT | CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)&pidfd,
+            };
+            if(n == RQ_MAX) {
+                ca.flags |= CLONE_INTO_CGROUP;
+                ca.cgroup = (uint64_t)fds[RQ_CGROUP];
+            }
+            r.pid = (int)sbx_clone3(&ca, sizeof ca);
+            if(r.pid == 0)
+                sbx_init_main(box, fds[RQ_SOCK], fds[RQ_BOXFS], fds[RQ_TMPFS], cgroup_ns);
+            r.err = r.pid < 0 ? errno : 0;
+        }
+        for(int i = 0; i < RQ_MAX; i++)
+            if(fds[i] >= 0)
+                close(fds[i]);
+        if(send_fds(sock, &r, sizeof r, &pidfd, pidfd >= 0) < 0)
+            _exit(3);
+        if(pidfd >= 0)
+            close(pidfd);
+    }
+}
+
+int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen)
+{
+    int sv[2];
+    if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        int rc = -errno;
+        sbx_errf(err, errlen, "socketpair: %s", strerror(-rc));
+        return rc;
+    }
+    struct clone_args ca = {.flags = CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&box->spawner_pidfd,
+                            .exit_signal = SIGCHLD};
+    pid_t pid = (pid_t)sbx_clone3(&ca, sizeof ca);
+    if(pid == 0)
+        spawner_main(box, sv[1]);
+    close(sv[1]);
+    if(pid < 0) {
+        int rc = -errno;
+        close(sv[0]);
+        sbx_errf(err, errlen, "clone3 (spawner): %s", strerror(-rc));
+        return rc;
+    }
+    box->spawner_sock = sv[0];
+    box->cg.keep_pid = pid;
+    return 0;
+}
+
+void sbx_spawner_stop(struct sbx_box *box)
+{
+    sbx_close(&box->spawner_sock); /* EOF: it exits */
+    if(box->spawner_pidfd >= 0) {
+        siginfo_t si;
+        while(waitid((idtype_t)P_PIDFD, (id_t)box->spawner_pidfd, &si, WEXITED) < 0 && errno == EINTR)
+            ;
+    }
+    sbx_close(&box->spawner_pidfd);
+}
+
+int sbx_spawner_spawn(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir, pid_t *pid,
+                      int *pidfd)
+{
+    const int fds[RQ_MAX] = {init_sock, boxfs, tmpfs, cgroup_dir};
+    struct spawn_reply r;
+    int got[RQ_MAX] = {-1, -1, -1, -1};
+    int rc = send_fds(box->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
+    if(rc)
+        return rc;
+    int n = recv_fds(box->spawner_sock, &r, sizeof r, got);
+    if(n < 0)
+        return n;
+    if(r.err || n != 1) {
+        for(int i = 0; i < n; i++)
+            close(got[i]);
+        return r.err ? -r.err : -EBADMSG;
+    }
+    *pid = r.pid;
+    *pidfd = got[0];
+    return 0;
+}
