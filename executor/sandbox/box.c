@@ -81,7 +81,9 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     rc = sbx_spawner_start(box, err, errlen);
     if(rc)
         goto out;
-    rc = sbx_init_start(box, err, errlen);
+    rc = sbx_init_begin(box, err, errlen);
+    if(rc == 0)
+        rc = sbx_init_finish(box, err, errlen); /* the first one at once, so that errors show here */
 out:
     sbx_tree_free(&tree);
     if(rc) {
@@ -96,7 +98,7 @@ void sbx_box_close(struct sbx_box *box)
 {
     if(!box)
         return;
-    if(box->init.pidfd >= 0) {
+    if(box->init.pidfd >= 0 || box->init.pending) {
         struct sbx_cg_usage u;
         sbx_init_discard(box);
         sbx_cg_run_end(&box->cg, &u); /* v2: removes the unused run cgroup */

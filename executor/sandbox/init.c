@@ -211,7 +211,7 @@ fail:
     _exit(122);
 }
 
-int sbx_init_start(struct sbx_box *box, char *err, size_t errlen)
+int sbx_init_begin(struct sbx_box *box, char *err, size_t errlen)
 {
     struct sbx_init *w = &box->init;
     const struct sbx_config *cfg = &box->ctx->cfg;
@@ -219,6 +219,7 @@ int sbx_init_start(struct sbx_box *box, char *err, size_t errlen)
     bool cg_prepared = false;
     w->pid = -1;
     w->pidfd = w->sock = w->boxfs = -1;
+    w->pending = false;
     if((rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 0755, box->uid, box->gid, &w->boxfs)) ||
        (rc = sbx_tmpfs_new(cfg->tmpfs_kb, cfg->tmpfs_inodes, 01777, box->uid, box->gid, &tmpfs))) {
         sbx_errf(err, errlen, "tmpfs: %s", strerror(-rc));
@@ -235,11 +236,12 @@ int sbx_init_start(struct sbx_box *box, char *err, size_t errlen)
         goto out;
     }
     cg_prepared = true;
-    rc = sbx_spawner_spawn(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg), &w->pid, &w->pidfd);
+    rc = sbx_spawner_request(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg));
     if(rc) {
-        sbx_errf(err, errlen, "spawning the run's init: %s", strerror(-rc));
+        sbx_errf(err, errlen, "asking the spawner: %s", strerror(-rc));
         goto out;
     }
+    w->pending = true;
     w->sock = sv[0];
     sv[0] = -1;
 out:
@@ -247,7 +249,7 @@ out:
     sbx_close(&sv[1]);
     sbx_close(&tmpfs);
     if(rc) {
-        sbx_init_discard(box);
+        sbx_close(&w->boxfs);
         if(cg_prepared) {
             struct sbx_cg_usage u;
             sbx_cg_run_end(&box->cg, &u);
@@ -256,9 +258,27 @@ out:
     return rc;
 }
 
+int sbx_init_finish(struct sbx_box *box, char *err, size_t errlen)
+{
+    struct sbx_init *w = &box->init;
+    if(!w->pending)
+        return w->pidfd >= 0 ? 0 : -ECHILD;
+    w->pending = false;
+    int rc = sbx_spawner_reply(box, &w->pid, &w->pidfd);
+    if(rc) {
+        sbx_errf(err, errlen, "spawning the run's init: %s", strerror(-rc));
+        struct sbx_cg_usage u;
+        sbx_init_discard(box);
+        sbx_cg_run_end(&box->cg, &u);
+    }
+    return rc;
+}
+
 void sbx_init_discard(struct sbx_box *box)
 {
     struct sbx_init *w = &box->init;
+    if(w->pending) /* its pidfd is on the way: take it, so the init can be reaped */
+        sbx_init_finish(box, NULL, 0);
     if(w->pidfd >= 0) {
         siginfo_t si;
         sbx_pidfd_send_signal(w->pidfd, SIGKILL);

@@ -115,6 +115,7 @@ struct sbx_init {
     int pidfd;
     int sock;  /* the request goes here; init's setup failures come back here */
     int boxfs; /* the run's /box tmpfs: files in before, files out after */
+    bool pending; /* asked of the spawner, reply not read yet (pid and pidfd unknown) */
 };
 
 struct sbx_init_status { /* init -> supervisor, through the status pipe */
@@ -129,10 +130,13 @@ struct sbx_failure { /* init or program -> supervisor, when a step before execve
 
 #define SBX_REQ_MAX (256 * 1024) /* argv + envp + cwd of one run, with init's pointer arrays */
 
-int sbx_init_start(struct sbx_box *box, char *err, size_t errlen);
+/* Start the next run's init: begin asks the spawner (returns at once), finish collects its pidfd. A failed
+ * begin or finish leaves no init; sbx_run then tries again. */
+int sbx_init_begin(struct sbx_box *box, char *err, size_t errlen);
+int sbx_init_finish(struct sbx_box *box, char *err, size_t errlen);
 /* The init itself, in the child the spawner cloned. Never returns. */
 _Noreturn void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns);
-void sbx_init_discard(struct sbx_box *box); /* kill and reap it; safe when there is none */
+void sbx_init_discard(struct sbx_box *box); /* kill and reap it (finishing a pending start); safe always */
 /* fds: stdin, stdout pipe, stderr pipe, status pipe, failure pipe (write ends). */
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
                      const int fds[5]);
@@ -141,9 +145,10 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
 
 int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen);
 void sbx_spawner_stop(struct sbx_box *box);
-/* Have the spawner clone an init (a child of ours, by CLONE_PARENT) with these descriptors. */
-int sbx_spawner_spawn(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir, pid_t *pid,
-                      int *pidfd);
+/* Ask the spawner to clone an init (a child of ours, by CLONE_PARENT) with these descriptors; the reply
+ * brings its pid and pidfd. Requests and replies pair up in order. */
+int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir);
+int sbx_spawner_reply(struct sbx_box *box, pid_t *pid, int *pidfd);
 
 /* ---- ctx.c / box.c ---- */
 

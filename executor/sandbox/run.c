@@ -291,8 +291,12 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     s.out.limit = s.lim.output_bytes;
     s.err.limit = s.lim.stderr_bytes;
 
-    /* Normally the init was started when the previous run ended; after a failure, start one now. */
-    if(box->init.pidfd < 0 && (rc = sbx_init_start(box, err, sizeof err))) {
+    /* Normally the init was asked for when the previous run ended; after a failure, ask now. */
+    if(box->init.pidfd < 0 && !box->init.pending && (rc = sbx_init_begin(box, err, sizeof err))) {
+        snprintf(res->message, sizeof res->message, "%s", err);
+        goto out;
+    }
+    if((rc = sbx_init_finish(box, err, sizeof err))) {
         snprintf(res->message, sizeof res->message, "%s", err);
         goto out;
     }
@@ -412,7 +416,7 @@ out:
         sbx_init_discard(box);
         if(!started)
             sbx_cg_run_end(&box->cg, &usage);
-        sbx_init_start(box, NULL, 0);
+        sbx_init_begin(box, NULL, 0);
     }
     return rc;
 }

@@ -166,15 +166,16 @@ void sbx_spawner_stop(struct sbx_box *box)
     sbx_close(&box->spawner_pidfd);
 }
 
-int sbx_spawner_spawn(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir, pid_t *pid,
-                      int *pidfd)
+int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir)
 {
     const int fds[RQ_MAX] = {init_sock, boxfs, tmpfs, cgroup_dir};
+    return send_fds(box->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
+}
+
+int sbx_spawner_reply(struct sbx_box *box, pid_t *pid, int *pidfd)
+{
     struct spawn_reply r;
     int got[RQ_MAX] = {-1, -1, -1, -1};
-    int rc = send_fds(box->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
-    if(rc)
-        return rc;
     int n = recv_fds(box->spawner_sock, &r, sizeof r, got);
     if(n < 0)
         return n;

@@ -218,12 +218,13 @@ int main(int argc, char **argv)
         return 1;
     }
     unsigned box_id = 100 + (unsigned)c.index; /* distinct per case: ctest -j runs cases in parallel */
+    sleeper = start_sleeper(FIRST_UID + box_id); /* before the box: it must not inherit the box's fds */
     rc = sbx_box_init(ctx, box_id, &box, err, sizeof err);
     if(rc) {
         fprintf(stderr, "box: %s\n", err);
+        kill(sleeper, SIGKILL);
         return 1;
     }
-    sleeper = start_sleeper(sbx_box_uid(box));
 
     struct sbx_file_in in = {.name = python ? "prog.py" : "prog", .fd = prog_fd, .mode = 0755};
     const char *py_argv[] = {"/usr/bin/python3", "/box/prog.py", canary, secret, NULL};
