@@ -60,6 +60,7 @@ struct gw_request {
     bool body_too_large;
     bool replied;
     bool resumed;            /* the handler runs again after a suspension */
+    atomic_bool resume_pending; /* set by gw_server_resume (any thread), consumed by the next run */
     unsigned status;         /* HTTP status sent, for metrics and logs */
     struct gw_principal who;
     struct timespec started;

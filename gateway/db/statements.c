@@ -89,7 +89,10 @@ static const struct stmt stmts[DB_NSTMT] = {
          "                  started_at = d.claimed_at "
          "FROM d WHERE j.id = d.job_id RETURNING j.public_id, d.state"},
     [STMT_JOB_STATE] = {"job_state",
-                        "SELECT j.status, j.final_lease, j.id FROM jobs j "
+                        "SELECT CASE WHEN j.status <> 'queued' THEN j.status "
+                        "            WHEN q.state = 'running' THEN 'running' ELSE 'queued' END,"
+                        "       j.final_lease, j.id "
+                        "FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
                         "WHERE j.public_id = $1::uuid AND ($2::text IS NULL OR j.tenant = $2)"},
     [STMT_EXECUTOR_UPSERT] =
         {"executor_upsert",
@@ -127,9 +130,9 @@ static const struct stmt stmts[DB_NSTMT] = {
          "   SET lease_until = clock_timestamp() + $4::int * interval '1 millisecond'"
          "   FROM input i JOIN jobs j ON j.public_id = i.public_id"
          "   WHERE q.job_id = j.id AND q.lease_token = i.lease AND q.executor_id = $1::uuid"
-         "   RETURNING j.public_id, q.lease_until) "
+         "   RETURNING j.public_id, q.lease_token, q.lease_until) "
          "SELECT i.public_id, e.lease_until, j.status FROM input i"
-         " LEFT JOIN ext e ON e.public_id = i.public_id"
+         " LEFT JOIN ext e ON e.public_id = i.public_id AND e.lease_token = i.lease"
          " LEFT JOIN jobs j ON j.public_id = i.public_id"},
     /* Hand leases back unrun (executor shutdown): queued again at once, the attempt not counted. */
     [STMT_LEASE_RELEASE] =

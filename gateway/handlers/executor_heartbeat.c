@@ -19,26 +19,14 @@ enum gw_result gw_handle_executor_heartbeat(struct gw_request *rq)
         goto out;
     }
     struct db_conn *db = gw_db(rq);
-    char tok[24], ms[24];
-    snprintf(tok, sizeof tok, "%lld", rq->who.token_id);
+    char ms[24];
     snprintf(ms, sizeof ms, "%ld", rq->gw->cfg.lease_ttl_ms);
-    const char *seen[] = {l.executor_id, tok};
-    PGresult *r = db_exec(db, STMT_EXECUTOR_SEEN, 2, seen);
-    if (!r) {
-        res = gw_reply_db_error(rq, db);
+    if (gw_executor_check(rq, l.executor_id, &res))
         goto out;
-    }
-    bool known = PQntuples(r) == 1;
-    PQclear(r);
-    if (!known) {
-        res = gw_reply_error(rq, 404, "unknown-executor", "Unknown executor", "executor_id",
-                             "no executor with this id leased with this token");
-        goto out;
-    }
     json_t *extended = json_array(), *cancel = json_array();
     if (l.n > 0) {
         const char *params[] = {l.executor_id, l.ids.data, l.leases.data, ms};
-        r = db_exec(db, STMT_LEASE_HEARTBEAT, 4, params);
+        PGresult *r = db_exec(db, STMT_LEASE_HEARTBEAT, 4, params);
         if (!r) {
             json_decref(extended);
             json_decref(cancel);

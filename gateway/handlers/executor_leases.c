@@ -56,3 +56,24 @@ void gw_lease_list_free(struct gw_lease_list *l)
     jg_buf_free(&l->ids);
     jg_buf_free(&l->leases);
 }
+
+int gw_executor_check(struct gw_request *rq, const char *executor_id, enum gw_result *res)
+{
+    struct db_conn *db = gw_db(rq);
+    char tok[24];
+    snprintf(tok, sizeof tok, "%lld", rq->who.token_id);
+    const char *params[] = {executor_id, tok};
+    PGresult *r = db_exec(db, STMT_EXECUTOR_SEEN, 2, params);
+    if (!r) {
+        *res = gw_reply_db_error(rq, db);
+        return -1;
+    }
+    bool known = PQntuples(r) == 1;
+    PQclear(r);
+    if (!known) {
+        *res = gw_reply_error(rq, 404, "unknown-executor", "Unknown executor", "executor_id",
+                              "no executor with this id leased with this token");
+        return -1;
+    }
+    return 0;
+}

@@ -16,4 +16,8 @@ struct gw_lease_list {
 int gw_lease_list_parse(const json_t *root, struct gw_lease_list *out, struct gw_problem *p);
 void gw_lease_list_free(struct gw_lease_list *l);
 
+/* The executor id must have leased with the caller's token: records it as seen. Returns 0, or -1
+ * after answering (404 unknown executor, 503/500 database). */
+int gw_executor_check(struct gw_request *rq, const char *executor_id, enum gw_result *res);
+
 #endif

@@ -16,6 +16,8 @@ enum gw_result gw_handle_executor_release(struct gw_request *rq)
         res = gw_reply_problem(rq, &p);
         goto out;
     }
+    if (gw_executor_check(rq, l.executor_id, &res))
+        goto out;
     json_t *released = json_array();
     if (l.n > 0) {
         struct db_conn *db = gw_db(rq);

@@ -41,6 +41,45 @@ static int check_type(const json_t *o, const char *key, json_type t1, json_type 
     return 0;
 }
 
+/* One element of "tests": what a single test run produced. */
+static int validate_test(const json_t *t, size_t i, struct gw_problem *p)
+{
+    static const char *const fields[] = {
+        "index", "verdict", "usage", "exit_code", "signal", "stdout", "stdout_truncated",
+        "stderr", "stderr_truncated", "value", "error", "group", "points", "message", NULL};
+    char prefix[40], f[64];
+    snprintf(prefix, sizeof prefix, "tests[%zu].", i);
+    if (!json_is_object(t))
+        return gw_fail(p, 422, "invalid-field", "Invalid field", "tests",
+                       "tests[%zu] must be an object", i);
+    if (gw_only_fields(t, fields, prefix, p))
+        return -1;
+    const json_t *v = json_object_get(t, "verdict");
+    snprintf(f, sizeof f, "%sverdict", prefix);
+    if (!json_is_string(v) || !in_list(json_string_value(v), verdicts))
+        return gw_fail(p, 422, "invalid-field", "Invalid field", f,
+                       "%s is required: OK, WA, PE, TLE, MLE, OLE, RE, CE, EXC or SYS", f);
+    const json_t *idx = json_object_get(t, "index");
+    snprintf(f, sizeof f, "%sindex", prefix);
+    if (idx && (!json_is_integer(idx) || json_integer_value(idx) < 0))
+        return gw_fail(p, 422, "invalid-field", "Invalid field", f, "%s must be an integer >= 0",
+                       f);
+    static const char *const b64[] = {"stdout", "stderr", NULL};
+    for (const char *const *k = b64; *k; k++) {
+        const json_t *x = json_object_get(t, *k);
+        size_t bad;
+        snprintf(f, sizeof f, "%s%s", prefix, *k);
+        if (x && (!json_is_string(x) ||
+                  jg_base64_validate(json_string_value(x), json_string_length(x), &bad) < 0))
+            return gw_fail(p, 422, "invalid-field", "Invalid field", f, "%s must be base64", f);
+    }
+    const json_t *u = json_object_get(t, "usage");
+    snprintf(f, sizeof f, "%susage", prefix);
+    if (u && !json_is_object(u))
+        return gw_fail(p, 422, "invalid-field", "Invalid field", f, "%s must be an object", f);
+    return 0;
+}
+
 /* Validate the outcome document; the stored copy drops lease, status and verdict. */
 static int validate(json_t *root, const char **status, const char **verdict, const char **lease,
                     struct gw_problem *p)
@@ -80,6 +119,14 @@ static int validate(json_t *root, const char **status, const char **verdict, con
         check_type(root, "score", JSON_INTEGER, JSON_REAL, "a number", p) ||
         check_type(root, "max_score", JSON_INTEGER, JSON_REAL, "a number", p))
         return -1;
+    const json_t *tests = json_object_get(root, "tests");
+    size_t ti;
+    const json_t *t;
+    json_array_foreach(tests, ti, t)
+    {
+        if (validate_test(t, ti, p))
+            return -1;
+    }
     const json_t *err = json_object_get(root, "error");
     if (err) {
         static const char *const ef[] = {"type", "message", "traceback", NULL};
@@ -168,8 +215,8 @@ enum gw_result gw_handle_job_result(struct gw_request *rq)
     } else {
         gw_metrics_add(GW_RESULTS_REFUSED, 1);
         res = gw_reply_error(rq, 409, "stale-lease", "Stale lease", "lease",
-                             "this lease is no longer current (the job is %s or was leased "
-                             "again); the result was not recorded",
+                             "this lease is no longer current (the job is now %s); the result "
+                             "was not recorded",
                              PQgetvalue(r, 0, 0));
     }
     PQclear(r);

@@ -7,6 +7,7 @@
 #include "handlers.h"
 #include "http/server.h"
 #include "jobs/job_json.h"
+#include "utf8.h"
 
 struct label_filter {
     json_t *labels;
@@ -83,6 +84,12 @@ enum gw_result gw_handle_jobs_list(struct gw_request *rq)
     snprintf(lim, sizeof lim, "%ld", limit + 1); /* one more tells whether a next page exists */
     const char *tenant = gw_tenant_filter(rq);
     const char *admin_tenant = gw_query(rq, "tenant");
+    if (admin_tenant && (strlen(admin_tenant) == 0 || strlen(admin_tenant) > 100 ||
+                         !jg_utf8_valid(admin_tenant, strlen(admin_tenant)))) {
+        free(labels);
+        return gw_reply_error(rq, 400, "invalid-parameter", "Invalid parameter", "tenant",
+                              "tenant must be a tenant name");
+    }
     const char *params[] = {tenant ? tenant : admin_tenant, before, labels, status, lim};
     struct db_conn *db = gw_db(rq);
     PGresult *r = db_exec(db, tenant ? STMT_JOBS_LIST : STMT_JOBS_LIST_ALL, 5, params);

@@ -74,8 +74,9 @@ out:
 enum gw_result gw_handle_tokens_revoke(struct gw_request *rq)
 {
     char *end;
+    errno = 0;
     long long id = strtoll(rq->param, &end, 10);
-    if (*end || id <= 0)
+    if (errno || *end || id <= 0)
         return gw_reply_error(rq, 404, "not-found", "Not found", "id", "no such token");
     struct db_conn *db = gw_db(rq);
     const char *params[] = {rq->param};

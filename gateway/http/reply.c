@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "utf8.h"
 
 int gw_fail(struct gw_problem *p, unsigned status, const char *slug, const char *title,
             const char *field, const char *fmt, ...)
@@ -68,13 +69,22 @@ enum gw_result gw_reply_text(struct gw_request *rq, unsigned status, const char 
 
 char *gw_problem_render(const struct gw_problem *p, const char *instance)
 {
-    char type[96];
+    char type[96], detail[sizeof p->detail], field[sizeof p->field];
     snprintf(type, sizeof type, "urn:jobgate:problem:%s", p->slug);
+    /* Details echo request bytes (paths, headers, keys), which need not be UTF-8. */
+    snprintf(detail, sizeof detail, "%s", p->detail);
+    snprintf(field, sizeof field, "%s", p->field);
+    char *where = strdup(instance ? instance : "");
+    if (!where)
+        return NULL;
+    jg_utf8_sanitize(detail);
+    jg_utf8_sanitize(field);
+    jg_utf8_sanitize(where);
     json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", p->title,
-                            "status", (int)p->status, "detail", p->detail, "instance",
-                            instance ? instance : "");
-    if (doc && p->field[0])
-        json_object_set_new(doc, "field", json_string(p->field));
+                            "status", (int)p->status, "detail", detail, "instance", where);
+    free(where);
+    if (doc && field[0])
+        json_object_set_new(doc, "field", json_string(field));
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return text;

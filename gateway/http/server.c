@@ -28,7 +28,7 @@ const char *gw_query(struct gw_request *rq, const char *name)
 
 void gw_server_resume(struct gw_request *rq)
 {
-    rq->resumed = true;
+    atomic_store(&rq->resume_pending, true);
     MHD_resume_connection(rq->conn);
 }
 
@@ -59,7 +59,8 @@ static enum gw_result begin(struct gw_request *rq)
                               "the path is longer than %zu bytes", sizeof path - 1);
     memcpy(path, rq->url, plen);
     path[plen] = '\0';
-    switch (gw_route_find(rq->method, path, &rq->route, rq->param, sizeof rq->param, allow,
+    const char *method = strcmp(rq->method, "HEAD") == 0 ? "GET" : rq->method;
+    switch (gw_route_find(method, path, &rq->route, rq->param, sizeof rq->param, allow,
                           sizeof allow)) {
     case GW_ROUTE_NOT_FOUND:
         return gw_reply_error(rq, 404, "not-found", "Not found", NULL, "no such endpoint: %s",
@@ -80,7 +81,9 @@ static enum gw_result begin(struct gw_request *rq)
             return gw_reply_problem(rq, &p);
         if (!(rq->route->roles & rq->who.role))
             return gw_reply_error(rq, 403, "forbidden", "Forbidden", NULL,
-                                  "a %s token cannot use this endpoint", gw_role_name(rq->who.role));
+                                  "%s %s token cannot use this endpoint",
+                                  rq->who.role == GW_ROLE_CLIENT ? "a" : "an",
+                                  gw_role_name(rq->who.role));
     }
     if (rq->route->has_body) {
         const char *ct =
@@ -141,8 +144,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                              "the body is larger than %ld KiB", gw->cfg.max_body_kb);
         return res == GW_FATAL ? MHD_NO : MHD_YES;
     }
+    /* Consumed before the handler runs: a handler that suspends may be resumed by another thread
+     * before it returns (a fast group commit), and that resume must not be lost. */
+    rq->resumed = atomic_exchange(&rq->resume_pending, false);
     res = rq->route->handler(rq);
-    rq->resumed = false;
     if (res == GW_SUSPENDED)
         return MHD_YES;
     if (res == GW_OK && !rq->replied)

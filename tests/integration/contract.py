@@ -217,7 +217,8 @@ def _response_for(method, path, status, spec):
     comps = spec["components"]["responses"]
     if status == 414:
         return "any 414", _deref(comps["UriTooLong"], spec)
-    template, op = find_operation(method, path, spec)
+    # HEAD is answered as GET without a body (RFC 9110 §9.3.2).
+    template, op = find_operation("GET" if method == "HEAD" else method, path, spec)
     if template is None:
         if status != 404:
             raise ContractError("%s %s: no such path in the spec, yet the answer is %d, not 404"

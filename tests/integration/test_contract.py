@@ -82,11 +82,13 @@ def test_body_too_large(gateway_factory, method, template, op):
 def test_method_not_allowed_unknown_path_and_long_uri(gateway, client):
     for method, path in [("PUT", "/jobs/" + SOME_ID), ("GET", "/jobs/batch/x"),
                          ("DELETE", "/jobs"), ("GET", "/executor/lease"), ("POST", "/healthz"),
-                         ("PATCH", "/admin/tokens"), ("HEAD", "/healthz")]:
+                         ("PATCH", "/admin/tokens"), ("OPTIONS", "/healthz")]:
         r = call(client, method, path)
         if path != "/jobs/batch/x":
             assert r.status == 405, (method, path, r)
     assert call(client, "GET", "/nope").status == 404
+    head = call(client, "HEAD", "/healthz")  # a GET without the body
+    assert head.status == 200 and head.body == b"", head
     assert call(client, "GET", "/jobs/" + "x" * 2000).status == 414
     assert call(client, "GET", "/" + "x" * 1100).status == 414
 
