@@ -49,15 +49,16 @@ void *ex_heartbeat_loop(void *arg)
         return NULL;
     }
     pthread_mutex_lock(&d->mu);
-    long next = now_ms() + d->lease_ttl_ms / 3;
+    long last = now_ms();
     while (!atomic_load(&d->done)) {
-        long left = next - now_ms();
-        if (left > 0) { /* other changes wake us too: keep our own schedule */
+        /* Other changes wake us too: keep our own schedule, from the TTL the gateway last gave. */
+        long period = d->lease_ttl_ms / 3 < 50 ? 50 : d->lease_ttl_ms / 3;
+        long left = last + period - now_ms();
+        if (left > 0) {
             ex_daemon_wait(d, left);
             continue;
         }
-        long period = d->lease_ttl_ms / 3;
-        next = now_ms() + (period < 50 ? 50 : period);
+        last = now_ms();
         if (!d->active)
             continue;
         json_t *body = ex_daemon_lease_list(d, -1);

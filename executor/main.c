@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -55,6 +56,7 @@ static int setup_runners(struct ex_daemon *d, struct sbx_ctx **ctx)
     if (rc)
         JG_WARN("executor", "host probe failed: %s", strerror(-rc));
     bool bare = strcmp(cfg->backend, "bare") == 0;
+    JG_INFO("executor", "host: allows '%s' isolation", ex_isolation_name(level));
     if (!bare && level < cfg->min_isolation) {
         JG_ERROR("executor", "this host allows only '%s' isolation, below --min-isolation %s: refusing to run "
                              "untrusted jobs (see the host: lines above for what is missing)",
@@ -68,7 +70,11 @@ static int setup_runners(struct ex_daemon *d, struct sbx_ctx **ctx)
         snprintf(r->work_dir, sizeof r->work_dir, "%s", cfg->work_dir);
     }
     if (!bare) {
-        struct sbx_config sc = {.first_uid = (uid_t)cfg->first_uid,
+        /* A cgroup of our own: several executors (or a crashed one's leftovers) on one host must not
+         * share box cgroups. */
+        static char cgname[64];
+        snprintf(cgname, sizeof cgname, "jobgate-executor-%ld", (long)getpid());
+        struct sbx_config sc = {.first_uid = (uid_t)cfg->first_uid, .cgroup_name = cgname,
                                 .required = level == EX_ISOLATION_STRICT ? SBX_CAPS_STRICT : SBX_CAPS_MINIMUM};
         char err[512] = "";
         rc = sbx_ctx_init(ctx, &sc, err, sizeof err);

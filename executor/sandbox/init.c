@@ -143,6 +143,14 @@ void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bo
     const int keep[] = {sock, boxfs, tmpfs, box->mnt_ns, box->net_ns, box->uts_ns};
     /* Nothing of the host lives on in the run. */
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
+    /* Back within the OOM killer's reach (the spawner may have left itself out): a run with no killable
+     * task would hang at its memory limit instead of ending in MLE. Raising needs no privilege. */
+    int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if(adj >= 0) {
+        if(write(adj, "0", 1) < 0) { /* already 0 */
+        }
+        close(adj);
+    }
     if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         goto fail;
     step = "setns net";
@@ -237,6 +245,12 @@ int sbx_init_begin(struct sbx_box *box, char *err, size_t errlen)
     }
     cg_prepared = true;
     rc = sbx_spawner_request(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg));
+    if(rc == -EPIPE || rc == -ECONNRESET) {
+        /* The spawner died (an OOM kill in its box, most likely): replace it and ask again. */
+        rc = sbx_spawner_restart(box, err, errlen);
+        if(rc == 0)
+            rc = sbx_spawner_request(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg));
+    }
     if(rc) {
         sbx_errf(err, errlen, "asking the spawner: %s", strerror(-rc));
         goto out;

@@ -145,6 +145,7 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
 
 int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen);
 void sbx_spawner_stop(struct sbx_box *box);
+int sbx_spawner_restart(struct sbx_box *box, char *err, size_t errlen); /* after it died (OOM kill...) */
 /* Ask the spawner to clone an init (a child of ours, by CLONE_PARENT) with these descriptors; the reply
  * brings its pid and pidfd. Requests and replies pair up in order. */
 int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir);

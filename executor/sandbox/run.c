@@ -335,6 +335,16 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     const int fds[5] = {stdin_fd, outp[1], errp[1], statusp[1], reportp[1]};
     s.t0 = sbx_now_us();
     rc = sbx_init_request(box, run, &s.lim, fds);
+    if(rc == -EPIPE || rc == -ECONNRESET) {
+        /* The waiting init is gone (killed from outside, or by an OOM kill in the box before the run):
+         * get another and try once more. Its setup report, if any, is stale. */
+        sbx_init_discard(box);
+        if(sbx_init_begin(box, err, sizeof err) == 0 && sbx_init_finish(box, err, sizeof err) == 0) {
+            s.pidfd = box->init.pidfd;
+            s.t0 = sbx_now_us();
+            rc = sbx_init_request(box, run, &s.lim, fds);
+        }
+    }
     started = true;
     /* init holds its own copies now (or is dead, which the reap below reports). */
     sbx_close(&outp[1]);

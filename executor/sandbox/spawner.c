@@ -96,6 +96,15 @@ static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Out of the OOM killer's reach where we may (CAP_SYS_RESOURCE): its RSS counts the pages it shares
+     * with the supervisor, so in a small box it could look like the largest task. Inits put themselves
+     * back to 0. Without the capability, a killed spawner is replaced by the next run (init.c). */
+    int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if(adj >= 0) {
+        if(write(adj, "-1000", 5) < 0) { /* EACCES without CAP_SYS_RESOURCE: see above */
+        }
+        close(adj);
+    }
     if(sbx_cg_attach_self(&box->cg) < 0)
         _exit(2);
     sbx_close_all_except(keep, 4); /* done with the cgroup.procs fds */
@@ -153,6 +162,12 @@ int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen)
     box->spawner_sock = sv[0];
     box->cg.keep_pid = pid;
     return 0;
+}
+
+int sbx_spawner_restart(struct sbx_box *box, char *err, size_t errlen)
+{
+    sbx_spawner_stop(box);
+    return sbx_spawner_start(box, err, errlen);
 }
 
 void sbx_spawner_stop(struct sbx_box *box)
