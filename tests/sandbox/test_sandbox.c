@@ -452,6 +452,47 @@ START_TEST(test_without_cgroups)
 }
 END_TEST
 
+/* Kill every process of the box on the host (its spawner and waiting init), as an OOM kill or an operator
+ * might: the next run must still work. */
+START_TEST(test_box_recovers_from_killed_helpers)
+{
+    struct sbx_result res;
+    struct sbx_caps caps;
+    char path[SBX_PATH_MAX + 64], buf[256];
+    int rc;
+    sbx_probe(&caps);
+    if(caps.cgroup != SBX_CGROUP_V1 || !caps.cg_pids[0])
+        return; /* the helpers are found through the v1 pids cgroup */
+    snprintf(path, sizeof path, "%s/%s/box10/cgroup.procs", caps.cg_pids, CGROUP);
+    for(int round = 0; round < 2; round++) {
+        ck_assert_int_eq(sh(&res, "true", NULL, NULL), 0);
+        sbx_result_free(&res);
+        usleep(20000); /* let the next init arrive */
+        FILE *f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        int killed = 0;
+        while(fgets(buf, sizeof buf, f))
+            killed += kill((pid_t)atoi(buf), SIGKILL) == 0;
+        fclose(f);
+        ck_assert_int_ge(killed, 1);
+        for(int i = 0; i < 500; i++) { /* SIGKILL is asynchronous: wait until they are gone */
+            f = fopen(path, "re");
+            bool empty = !f || !fgets(buf, sizeof buf, f);
+            if(f)
+                fclose(f);
+            if(empty)
+                break;
+            usleep(2000);
+        }
+        rc = sh(&res, "echo alive", NULL, NULL);
+        ck_assert_msg(rc == 0, "rc %d: %s", rc, res.message);
+        ck_assert_msg(res.verdict == SBX_OK, "%s %s", sbx_verdict_name(res.verdict), res.message);
+        ck_assert_str_eq(res.out.data, "alive\n");
+        sbx_result_free(&res);
+    }
+}
+END_TEST
+
 START_TEST(test_box_uid_is_exclusive)
 {
     char err[512];
@@ -508,6 +549,7 @@ int main(void)
     tcase_add_test(tc, test_confine_self_for_zygotes);
     tcase_add_test(tc, test_cgroup_v2_path);
     tcase_add_test(tc, test_without_cgroups);
+    tcase_add_test(tc, test_box_recovers_from_killed_helpers);
     tcase_add_test(tc, test_box_uid_is_exclusive);
     tcase_add_test(tc, test_names_and_defaults);
     suite_add_tcase(s, tc);
