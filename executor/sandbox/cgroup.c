@@ -57,16 +57,23 @@ void sbx_cg_init_empty(struct sbx_cg *cg)
     cg->box_dir = cg->run_dir = cg->run_cpu_stat = -1;
 }
 
+/* The box's directory in one v1 hierarchy, and its cgroup.procs (the spawner joins through it). */
+static int v1_open(const char *base, const char *name, unsigned id, int *dir, int *procs, char *err,
+                   size_t errlen)
+{
+    int rc = open_box_dir(base, name, id, dir, err, errlen);
+    if(rc == 0 && (rc = *procs = open_at(*dir, "cgroup.procs", O_WRONLY)) > 0)
+        rc = 0;
+    return rc;
+}
+
 static int v1_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id, char *err,
                    size_t errlen)
 {
     int rc = 0;
     if(caps->have & SBX_CAP_CG_MEMORY) {
-        rc = open_box_dir(caps->cg_memory, name, id, &cg->mem_dir, err, errlen);
+        rc = v1_open(caps->cg_memory, name, id, &cg->mem_dir, &cg->mem_procs, err, errlen);
         if(rc)
-            goto out;
-        rc = cg->mem_procs = open_at(cg->mem_dir, "cgroup.procs", O_WRONLY);
-        if(rc < 0)
             goto out;
         rc = cg->mem_usage = open_at(cg->mem_dir, "memory.usage_in_bytes", O_RDONLY);
         if(rc < 0)
@@ -76,19 +83,13 @@ static int v1_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *n
         sbx_write_str_at(cg->mem_dir, "memory.swappiness", "0");
     }
     if(caps->have & SBX_CAP_CG_PIDS) {
-        rc = open_box_dir(caps->cg_pids, name, id, &cg->pids_dir, err, errlen);
+        rc = v1_open(caps->cg_pids, name, id, &cg->pids_dir, &cg->pids_procs, err, errlen);
         if(rc)
-            goto out;
-        rc = cg->pids_procs = open_at(cg->pids_dir, "cgroup.procs", O_WRONLY);
-        if(rc < 0)
             goto out;
     }
     if(caps->have & SBX_CAP_CG_CPU) {
-        rc = open_box_dir(caps->cg_cpuacct, name, id, &cg->cpu_dir, err, errlen);
+        rc = v1_open(caps->cg_cpuacct, name, id, &cg->cpu_dir, &cg->cpu_procs, err, errlen);
         if(rc)
-            goto out;
-        rc = cg->cpu_procs = open_at(cg->cpu_dir, "cgroup.procs", O_WRONLY);
-        if(rc < 0)
             goto out;
         rc = cg->cpu_usage = open_at(cg->cpu_dir, "cpuacct.usage", O_RDWR);
         if(rc < 0)

@@ -93,22 +93,16 @@ static int program_entry(void *arg)
 static int receive(int sock, const struct sbx_box *box, struct plan *p)
 {
     char *buf = box->req;
-    union {
-        char space[CMSG_SPACE(NFDS * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {.iov_base = buf, .iov_len = SBX_REQ_MAX};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-                         .msg_controllen = sizeof control.space};
-    ssize_t n;
-    while((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-        ;
-    if(n <= 0)
-        return n == 0 ? -ECONNRESET : -errno;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if(!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(NFDS * sizeof(int)))
+    int fds[SBX_FDS_MAX], nfds;
+    ssize_t n = sbx_recv_fds(sock, buf, SBX_REQ_MAX, fds, &nfds);
+    if(n < 0)
+        return (int)n;
+    if(nfds != NFDS) {
+        for(int i = 0; i < nfds; i++)
+            close(fds[i]);
         return -EBADMSG;
-    memcpy(p->fd, CMSG_DATA(c), sizeof p->fd);
+    }
+    memcpy(p->fd, fds, sizeof p->fd);
     struct request_hdr h;
     size_t got = (size_t)n;
     while(got < sizeof h || got < ((struct request_hdr *)(void *)buf)->size) {
@@ -331,25 +325,10 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
         s = stpcpy(s, envp[i]) + 1;
     strcpy(s, cwd);
 
-    union {
-        char space[CMSG_SPACE(NFDS * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {.iov_base = buf, .iov_len = size};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-                         .msg_controllen = sizeof control.space};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(NFDS * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, NFDS * sizeof(int));
     int rc = 0;
-    ssize_t n;
-    while((n = sendmsg(box->init.sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-        ;
+    ssize_t n = sbx_send_fds(box->init.sock, buf, size, fds, NFDS);
     if(n < 0) {
-        rc = -errno;
+        rc = (int)n;
         goto out;
     }
     /* The rest of a large request; the descriptors went with the first part. */

@@ -141,6 +141,15 @@ void sbx_init_discard(struct sbx_box *box); /* kill and reap it (finishing a pen
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
                      const int fds[5]);
 
+/* ---- fdpass.c ---- */
+
+#define SBX_FDS_MAX 8
+/* One sendmsg of data with nfds descriptors; returns the bytes sent or -errno (never SIGPIPE). */
+int sbx_send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds);
+/* One recvmsg into data (up to len); descriptors (CLOEXEC) into fds, their count into *nfds. Returns the
+ * bytes received, -ECONNRESET at end of stream, or -errno. */
+int sbx_recv_fds(int sock, void *data, size_t len, int *fds, int *nfds);
+
 /* ---- spawner.c ---- */
 
 int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen);

@@ -214,15 +214,24 @@ static bool host_has_swap(void)
     return nl && nl[1] != '\0';
 }
 
+/* One v1 controller: found, and can we create a cgroup below ours? On success the caller inspects the
+ * test cgroup (path in test) and removes it; on failure dir is cleared and the reason said. */
+static bool probe_v1_controller(struct sbx_caps *c, const char *controller, char *dir, size_t len, char *test,
+                                size_t test_len)
+{
+    int rc = 0;
+    find_cgroup(controller, dir, len);
+    if(dir[0] && (rc = try_mkdir_cgroup(dir, test, test_len)) == 0)
+        return true;
+    say(c, "cgroup v1 %s: no (%s)\n", controller, dir[0] ? strerror(-rc) : "no hierarchy");
+    dir[0] = '\0';
+    return false;
+}
+
 static void probe_cgroup_v1(struct sbx_caps *c)
 {
     char test[SBX_PATH_MAX + 64];
-    int rc = 0;
-    find_cgroup("memory", c->cg_memory, sizeof c->cg_memory);
-    find_cgroup("pids", c->cg_pids, sizeof c->cg_pids);
-    find_cgroup("cpuacct", c->cg_cpuacct, sizeof c->cg_cpuacct);
-
-    if(c->cg_memory[0] && (rc = try_mkdir_cgroup(c->cg_memory, test, sizeof test)) == 0) {
+    if(probe_v1_controller(c, "memory", c->cg_memory, sizeof c->cg_memory, test, sizeof test)) {
         bool memsw = file_exists(test, "memory.memsw.limit_in_bytes");
         have(c, SBX_CAP_CG_MEMORY, true);
         have(c, SBX_CAP_CG_PEAK, file_exists(test, "memory.max_usage_in_bytes"));
@@ -230,25 +239,16 @@ static void probe_cgroup_v1(struct sbx_caps *c)
         say(c, "cgroup v1 memory: yes (%s; peak: max_usage_in_bytes; swap: %s)\n", c->cg_memory,
             memsw ? "memsw limit = memory limit" : host_has_swap() ? "NOT limited, no memsw" : "host has none");
         rmdir(test);
-    } else {
-        say(c, "cgroup v1 memory: no (%s)\n", c->cg_memory[0] ? strerror(-rc) : "no hierarchy");
-        c->cg_memory[0] = '\0';
     }
-    if(c->cg_pids[0] && (rc = try_mkdir_cgroup(c->cg_pids, test, sizeof test)) == 0) {
+    if(probe_v1_controller(c, "pids", c->cg_pids, sizeof c->cg_pids, test, sizeof test)) {
         have(c, SBX_CAP_CG_PIDS, true);
         say(c, "cgroup v1 pids: yes (%s)\n", c->cg_pids);
         rmdir(test);
-    } else {
-        say(c, "cgroup v1 pids: no (%s)\n", c->cg_pids[0] ? strerror(-rc) : "no hierarchy");
-        c->cg_pids[0] = '\0';
     }
-    if(c->cg_cpuacct[0] && (rc = try_mkdir_cgroup(c->cg_cpuacct, test, sizeof test)) == 0) {
+    if(probe_v1_controller(c, "cpuacct", c->cg_cpuacct, sizeof c->cg_cpuacct, test, sizeof test)) {
         have(c, SBX_CAP_CG_CPU, true);
         say(c, "cgroup v1 cpuacct: yes (%s)\n", c->cg_cpuacct);
         rmdir(test);
-    } else {
-        say(c, "cgroup v1 cpuacct: no (%s)\n", c->cg_cpuacct[0] ? strerror(-rc) : "no hierarchy");
-        c->cg_cpuacct[0] = '\0';
     }
     if(c->have & (SBX_CAP_CG_MEMORY | SBX_CAP_CG_PIDS | SBX_CAP_CG_CPU))
         c->cgroup = SBX_CGROUP_V1;

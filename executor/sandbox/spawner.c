@@ -38,56 +38,6 @@ struct spawn_reply {
     int err; /* errno of a failed clone */
 };
 
-static int send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds)
-{
-    union {
-        char space[CMSG_SPACE(RQ_MAX * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if(nfds) {
-        msg.msg_control = control.space;
-        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-    }
-    ssize_t n;
-    while((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-        ;
-    return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
-}
-
-/* Receive one message of exactly len bytes and up to RQ_MAX descriptors; returns how many came. */
-static int recv_fds(int sock, void *data, size_t len, int *fds)
-{
-    union {
-        char space[CMSG_SPACE(RQ_MAX * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {.iov_base = data, .iov_len = len};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-                         .msg_controllen = sizeof control.space};
-    ssize_t n;
-    while((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-        ;
-    if(n <= 0)
-        return n == 0 ? -ECONNRESET : -errno;
-    if((size_t)n != len)
-        return -EBADMSG;
-    int count = 0;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if(c && c->cmsg_type == SCM_RIGHTS) {
-        count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        memcpy(fds, CMSG_DATA(c), (size_t)count * sizeof(int));
-    }
-    return count;
-}
-
 static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
 {
     const int keep[] = {sock, box->mnt_ns, box->net_ns, box->uts_ns, box->cg.mem_procs, box->cg.pids_procs,
@@ -109,13 +59,13 @@ static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
         _exit(2);
     sbx_close_all_except(keep, 4); /* done with the cgroup.procs fds */
     for(;;) {
-        int fds[RQ_MAX] = {-1, -1, -1, -1}, pidfd = -1;
+        int fds[SBX_FDS_MAX] = {-1, -1, -1, -1}, pidfd = -1, n = 0;
         char go;
-        int n = recv_fds(sock, &go, 1, fds);
-        if(n == -ECONNRESET)
+        int got = sbx_recv_fds(sock, &go, 1, fds, &n);
+        if(got == -ECONNRESET)
             _exit(0);
         struct spawn_reply r = {.pid = -1, .err = EBADMSG};
-        if(n == RQ_CGROUP || n == RQ_MAX) {
+        if(got == 1 && (n == RQ_CGROUP || n == RQ_MAX)) {
             struct clone_args ca = {
                 .flags = CLONE_PARENT | CLONE_NEWPID | CLONE_NEWIPC | CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -129,10 +79,9 @@ static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
                 sbx_init_main(box, fds[RQ_SOCK], fds[RQ_BOXFS], fds[RQ_TMPFS], cgroup_ns);
             r.err = r.pid < 0 ? errno : 0;
         }
-        for(int i = 0; i < RQ_MAX; i++)
-            if(fds[i] >= 0)
-                close(fds[i]);
-        if(send_fds(sock, &r, sizeof r, &pidfd, pidfd >= 0) < 0)
+        for(int i = 0; i < n; i++)
+            close(fds[i]);
+        if(sbx_send_fds(sock, &r, sizeof r, &pidfd, pidfd >= 0) != sizeof r)
             _exit(3);
         if(pidfd >= 0)
             close(pidfd);
@@ -184,20 +133,21 @@ void sbx_spawner_stop(struct sbx_box *box)
 int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir)
 {
     const int fds[RQ_MAX] = {init_sock, boxfs, tmpfs, cgroup_dir};
-    return send_fds(box->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
+    int n = sbx_send_fds(box->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
+    return n < 0 ? n : 0;
 }
 
 int sbx_spawner_reply(struct sbx_box *box, pid_t *pid, int *pidfd)
 {
     struct spawn_reply r;
-    int got[RQ_MAX] = {-1, -1, -1, -1};
-    int n = recv_fds(box->spawner_sock, &r, sizeof r, got);
-    if(n < 0)
-        return n;
-    if(r.err || n != 1) {
+    int got[SBX_FDS_MAX], n;
+    int len = sbx_recv_fds(box->spawner_sock, &r, sizeof r, got, &n);
+    if(len < 0)
+        return len;
+    if(len != sizeof r || r.err || n != 1) {
         for(int i = 0; i < n; i++)
             close(got[i]);
-        return r.err ? -r.err : -EBADMSG;
+        return len == sizeof r && r.err ? -r.err : -EBADMSG;
     }
     *pid = r.pid;
     *pidfd = got[0];
