@@ -135,9 +135,10 @@ void sbx_ctx_close(struct sbx_ctx *ctx); /* all boxes must be closed first */
 
 struct sbx_box;
 
-/* Prepare slot id: uid/gid first_uid+id, a cgroup, and a long-lived set of namespaces (mount tree built
- * once: tmpfs root, read-only binds, minimal /dev and /etc, pivot_root; empty network namespace; own
- * hostname). Costs a few ms; do it at daemon start. */
+/* Prepare slot id: uid/gid first_uid+id (refused with -EADDRINUSE if another process holds that uid's
+ * box), a cgroup, a long-lived set of namespaces (mount tree built once: tmpfs root, read-only binds,
+ * minimal /dev and /etc, pivot_root; empty network namespace; own hostname), a spawner process inside the
+ * box's cgroups, and the first run's init, set up and waiting. Costs a few ms; do it at daemon start. */
 int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *err, size_t errlen);
 void sbx_box_close(struct sbx_box *box); /* box must not be running */
 uid_t sbx_box_uid(const struct sbx_box *box);
