@@ -30,9 +30,12 @@ PG_SH = os.path.join(REPO, "scripts", "pg.sh")
 TEST_RUNTIMES = ["t%02d" % i for i in range(36)]
 RUNTIMES_OPTION = ",".join(rt + "=call+function+program" for rt in TEST_RUNTIMES)
 
-# Short timings so that expiry and retries happen within a test; never asserted on.
-FAST_OPTIONS = ["--lease-ttl-ms", "1500", "--retry-backoff-ms", "100", "--sweep-interval-ms", "100",
-                "--threads", "4", "--runtimes", RUNTIMES_OPTION]
+# Short timings so that retries happen within a test; never asserted on. Leases are long by
+# default, so that a slow machine (or a sanitizer build) never loses one by accident; tests of
+# expiry lease through a gateway started with SHORT_LEASE (`short_executor`).
+FAST_OPTIONS = ["--lease-ttl-ms", "30000", "--retry-backoff-ms", "100",
+                "--sweep-interval-ms", "100", "--threads", "4", "--runtimes", RUNTIMES_OPTION]
+SHORT_LEASE = ["--lease-ttl-ms", "1500"]
 
 STOP_TIMEOUT = 20  # the gateway's own grace is 10 s
 
@@ -482,3 +485,10 @@ def runtime():
 @pytest.fixture
 def executor(tokens, runtime):
     return Executor(tokens.client("executor"), [runtime])
+
+
+@pytest.fixture
+def short_executor(tokens, runtime, gateway_factory):
+    """An executor whose leases (1.5 s) expire within a test: it talks to a gateway of its own."""
+    gw = gateway_factory(extra_args=SHORT_LEASE)
+    return Executor(Client(gw.port, tokens.secret("executor")), [runtime])

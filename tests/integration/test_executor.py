@@ -172,7 +172,8 @@ def test_heartbeat_extends_and_reports(client, executor, runtime):
                                              "lease_ttl_ms": doc["lease_ttl_ms"]}
 
 
-def test_heartbeat_keeps_a_job_past_its_ttl(client, executor, runtime):
+def test_heartbeat_keeps_a_job_past_its_ttl(client, short_executor, runtime):
+    executor = short_executor
     job = submit(client, call_job(runtime, max_attempts=1))
     leased = executor.lease_one()
     # Renew for longer than the lease TTL (1.5 s): the job must stay ours.
@@ -233,7 +234,8 @@ def test_cancel_finished_job_conflicts(client, executor, runtime):
     assert status_of(client, job["id"])["status"] == "completed"
 
 
-def test_lease_expiry_requeues_then_fails(client, executor, runtime):
+def test_lease_expiry_requeues_then_fails(client, short_executor, runtime):
+    executor = short_executor
     job = submit(client, call_job(runtime, max_attempts=2))
     first = executor.lease_one()
     assert first["attempt"] == 1
@@ -259,7 +261,8 @@ def test_lease_expiry_requeues_then_fails(client, executor, runtime):
     assert_problem(executor.complete(first), 409, "stale-lease")
 
 
-def test_long_poll_sees_lease_expiry_failure(client, executor, runtime):
+def test_long_poll_sees_lease_expiry_failure(client, short_executor, runtime):
+    executor = short_executor
     job = submit(client, call_job(runtime, max_attempts=1))
     executor.lease_one()
     r = client.get("/jobs/%s?wait=30" % job["id"], timeout=60)
@@ -267,14 +270,15 @@ def test_long_poll_sees_lease_expiry_failure(client, executor, runtime):
     assert r.json()["error"]["type"] == "LeaseExpired"
 
 
-def test_stale_lease_refused_current_accepted_and_retry_ok(client, executor, runtime):
+def test_stale_lease_refused_current_accepted_and_retry_ok(client, short_executor, runtime):
+    executor = short_executor
     job = submit(client, function_job(runtime, max_attempts=3))
     first = executor.lease_one()
     second = executor.lease_one(wait=20)  # after the first lease expired
     assert second["attempt"] == 2
-    assert_problem(executor.complete(first, value=1), 409, "stale-lease", "lease")
-    r = executor.complete(second, value=2)
+    r = executor.complete(second, value=2)  # first, while the second lease is surely current
     assert r.status == 200 and r.json()["recorded"] is True, r
+    assert_problem(executor.complete(first, value=1), 409, "stale-lease", "lease")
     # The same lease retried (its answer was lost): accepted again, recorded once.
     r = executor.complete(second, value=2)
     assert r.status == 200 and r.json() == {"id": job["id"], "status": "completed",

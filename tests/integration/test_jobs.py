@@ -584,3 +584,23 @@ def test_concurrent_submits_from_many_tenants_stay_separate(tokens):
         listed = c.get("/jobs?limit=100").json()["jobs"]
         assert sorted(j["id"] for j in listed) == sorted(made[i])
         assert {j["labels"]["owner"] for j in listed} == {str(i)}
+
+
+def test_every_accepted_submit_is_exactly_one_job(client):
+    """A submit is answered after its group commit; a resume racing the handler must not run
+    the submit twice (a duplicate job, a leaked submission)."""
+    accepted = []
+
+    def go():
+        for _ in range(50):
+            r = client.post("/jobs", call_job())
+            assert r.status == 201, r
+            accepted.append(r.json()["id"])
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    listed = client.get("/jobs?limit=1000").json()["jobs"]
+    assert sorted(j["id"] for j in listed) == sorted(accepted)
