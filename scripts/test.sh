@@ -16,17 +16,12 @@ step "dependencies"
 run_suites() { # $1 = build dir
     step "unit tests ($1)"
     (cd "$1" && ctest --output-on-failure -j2)
-    step "integration tests ($1)"
+    step "integration tests ($1), every response checked against openapi/openapi.yaml"
     JOBGATE_GATEWAY_BIN="$root/$1/gateway/jobgate-gateway" JOBGATE_BUILD_DIR="$root/$1" \
-        /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
-    if [ -d tests/e2e ]; then
-        step "end-to-end tests ($1)"
-        if [ -x tests/e2e/run_e2e.sh ]; then
-            JOBGATE_BUILD_DIR="$root/$1" tests/e2e/run_e2e.sh
-        else
-            JOBGATE_BUILD_DIR="$root/$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
-        fi
-    fi
+        PYTHONPATH="$root/tests/integration" \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider -p contract_plugin tests/integration
+    step "end-to-end tests ($1)"
+    JOBGATE_BUILD="$root/$1" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 }
 
 step "build (warnings are errors)"
@@ -40,9 +35,9 @@ if [ "${QUICK:-0}" != 1 ]; then
         run_suites build-asan
 fi
 
-if [ -x scripts/openapi-lint.sh ]; then
-    step "OpenAPI lint"
-    ./scripts/openapi-lint.sh
-fi
+step "OpenAPI lint"
+./scripts/openapi-lint.sh
+step "OpenAPI: the real gateway through prism's validating proxy"
+PRISM_REQUIRED=1 ./scripts/openapi-prism-check.sh smoke "$root/build/gateway/jobgate-gateway"
 
 step "all tests passed"

@@ -62,6 +62,11 @@ static const struct stmt stmts[DB_NSTMT] = {
     [STMT_JOB_GET] = {"job_get",
                       "SELECT " JOB_COLUMNS " FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
                       "WHERE j.public_id = $1::uuid AND ($2::text IS NULL OR j.tenant = $2)"},
+    [STMT_JOBS_GET_MANY] = {"jobs_get_many",
+                            "SELECT " JOB_COLUMNS " FROM jobs j "
+                            "LEFT JOIN job_queue q ON q.job_id = j.id "
+                            "WHERE j.public_id = ANY ($1::uuid[]) "
+                            "AND ($2::text IS NULL OR j.tenant = $2)"},
     /* Own jobs, newest first, keyset-paginated by the internal id; status and labels filter. */
     [STMT_JOBS_LIST] =
         {"jobs_list",
@@ -207,6 +212,7 @@ int db_stmt_readonly(enum db_stmt s)
     case STMT_TOKEN_LIST:
     case STMT_JOB_BY_IDEM:
     case STMT_JOB_GET:
+    case STMT_JOBS_GET_MANY:
     case STMT_JOBS_LIST:
     case STMT_JOBS_LIST_ALL:
     case STMT_JOB_STATE:

@@ -10,6 +10,7 @@ enum gw_result gw_handle_jobs_create(struct gw_request *rq);
 enum gw_result gw_handle_jobs_batch(struct gw_request *rq);
 enum gw_result gw_handle_jobs_get(struct gw_request *rq);
 enum gw_result gw_handle_jobs_list(struct gw_request *rq);
+enum gw_result gw_handle_jobs_wait(struct gw_request *rq);
 enum gw_result gw_handle_jobs_cancel(struct gw_request *rq);
 enum gw_result gw_handle_job_result(struct gw_request *rq);
 enum gw_result gw_handle_executor_lease(struct gw_request *rq);
@@ -22,6 +23,12 @@ enum gw_result gw_handle_tokens_revoke(struct gw_request *rq);
 enum gw_result gw_handle_healthz(struct gw_request *rq);
 enum gw_result gw_handle_readyz(struct gw_request *rq);
 enum gw_result gw_handle_metrics(struct gw_request *rq);
+
+/* A long-poll's length in ms for @p seconds, capped by --max-wait. */
+long gw_wait_ms(struct gw_request *rq, double seconds);
+
+/* True for completed, failed and cancelled. */
+bool gw_job_finished(const char *status);
 
 /* The calling thread's database connection. */
 struct db_conn *gw_db(struct gw_request *rq);

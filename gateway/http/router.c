@@ -13,6 +13,7 @@
 /* Longer literal patterns come before "*" ones that would also match ("/jobs/batch"). */
 const struct gw_route gw_routes[] = {
     {"POST", "/jobs/batch", CLIENT, true, gw_handle_jobs_batch, "jobs_batch"},
+    {"POST", "/jobs/wait", CLIENT, true, gw_handle_jobs_wait, "jobs_wait"},
     {"POST", "/jobs", CLIENT, true, gw_handle_jobs_create, "jobs_create"},
     {"GET", "/jobs", CLIENT, false, gw_handle_jobs_list, "jobs_list"},
     {"GET", "/jobs/*", CLIENT, false, gw_handle_jobs_get, "jobs_get"},

@@ -7,12 +7,13 @@
 #include "http/server.h"
 
 #define NBUCKETS 4096
+#define RESUME_BATCH 256
 
 struct gw_waiters {
     pthread_mutex_t lock;
-    pthread_cond_t changed; /* the earliest deadline moved, or stop */
+    pthread_cond_t changed;          /* the earliest deadline moved, or stop */
     struct gw_wait *buckets[NBUCKETS];
-    struct gw_wait **heap;  /* min-heap on deadline */
+    struct gw_wait_group **heap;     /* min-heap of groups on deadline */
     size_t nheap, capheap;
     bool stop;
     pthread_t timer;
@@ -33,7 +34,7 @@ static bool before(const struct timespec *a, const struct timespec *b)
 
 static void heap_swap(struct gw_waiters *ws, size_t i, size_t j)
 {
-    struct gw_wait *t = ws->heap[i];
+    struct gw_wait_group *t = ws->heap[i];
     ws->heap[i] = ws->heap[j];
     ws->heap[j] = t;
     ws->heap[i]->heap_index = i;
@@ -74,45 +75,54 @@ static void heap_remove(struct gw_waiters *ws, size_t i)
     }
 }
 
-/* Take w out of the table and the heap; lock held. */
-static void unlink_wait(struct gw_waiters *ws, struct gw_wait *w)
+/* Take g's waits out of the table and g out of the heap; lock held. */
+static void unlink_group(struct gw_waiters *ws, struct gw_wait_group *g)
 {
-    struct gw_wait **pp = &ws->buckets[hash_id(w->id)];
-    while (*pp && *pp != w)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = w->next;
-    w->next = NULL;
-    heap_remove(ws, w->heap_index);
-    w->registered = false;
+    for (size_t k = 0; k < g->n; k++) {
+        struct gw_wait *w = &g->waits[k];
+        struct gw_wait **pp = &ws->buckets[hash_id(w->id)];
+        while (*pp && *pp != w)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = w->next;
+        w->next = NULL;
+    }
+    heap_remove(ws, g->heap_index);
+    g->registered = false;
 }
 
 /* Mark fired and collect the request to resume once the lock is released; lock held. */
-static void fire(struct gw_waiters *ws, struct gw_wait *w, struct gw_request **resume, size_t *n)
+static void fire(struct gw_waiters *ws, struct gw_wait_group *g, struct gw_request **resume,
+                 size_t *n)
 {
-    unlink_wait(ws, w);
-    w->fired = true;
-    if (w->suspended) {
-        w->suspended = false;
-        resume[(*n)++] = w->rq;
+    unlink_group(ws, g);
+    g->fired = true;
+    if (g->suspended) {
+        g->suspended = false;
+        resume[(*n)++] = g->rq;
     }
+}
+
+static void resume_all(struct gw_request **resume, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        gw_server_resume(resume[i]);
 }
 
 static void *timer_main(void *arg)
 {
     struct gw_waiters *ws = arg;
-    struct gw_request *resume[256];
+    struct gw_request *resume[RESUME_BATCH];
     pthread_mutex_lock(&ws->lock);
     while (!ws->stop) {
         size_t n = 0;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        while (ws->nheap > 0 && !before(&now, &ws->heap[0]->deadline) && n < 256)
+        while (ws->nheap > 0 && !before(&now, &ws->heap[0]->deadline) && n < RESUME_BATCH)
             fire(ws, ws->heap[0], resume, &n);
         if (n) {
             pthread_mutex_unlock(&ws->lock);
-            for (size_t i = 0; i < n; i++)
-                gw_server_resume(resume[i]);
+            resume_all(resume, n);
             pthread_mutex_lock(&ws->lock);
             continue;
         }
@@ -123,6 +133,40 @@ static void *timer_main(void *arg)
     }
     pthread_mutex_unlock(&ws->lock);
     return NULL;
+}
+
+struct gw_wait_group *gw_wait_group_new(struct gw_request *rq, size_t n, long ms)
+{
+    struct gw_wait_group *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->waits = calloc(n ? n : 1, sizeof *g->waits);
+    if (!g->waits) {
+        free(g);
+        return NULL;
+    }
+    g->n = n;
+    g->rq = rq;
+    for (size_t k = 0; k < n; k++)
+        g->waits[k].group = g;
+    clock_gettime(CLOCK_MONOTONIC, &g->deadline);
+    g->deadline.tv_sec += ms / 1000;
+    g->deadline.tv_nsec += (ms % 1000) * 1000000L;
+    if (g->deadline.tv_nsec >= 1000000000L) {
+        g->deadline.tv_sec++;
+        g->deadline.tv_nsec -= 1000000000L;
+    }
+    return g;
+}
+
+void gw_wait_group_free(struct gw_waiters *ws, struct gw_wait_group *g)
+{
+    if (!g)
+        return;
+    if (g->registered)
+        gw_wait_cancel(ws, g);
+    free(g->waits);
+    free(g);
 }
 
 struct gw_waiters *gw_waiters_new(void)
@@ -159,53 +203,54 @@ void gw_waiters_free(struct gw_waiters *ws)
     free(ws);
 }
 
-void gw_wait_register(struct gw_waiters *ws, struct gw_wait *w)
+void gw_wait_register(struct gw_waiters *ws, struct gw_wait_group *g)
 {
     pthread_mutex_lock(&ws->lock);
-    w->registered = true;
-    w->suspended = false;
-    w->fired = false;
+    g->suspended = false;
+    g->fired = false;
     if (ws->nheap == ws->capheap) {
         size_t cap = ws->capheap ? 2 * ws->capheap : 256;
-        struct gw_wait **h = realloc(ws->heap, cap * sizeof *h);
+        struct gw_wait_group **h = realloc(ws->heap, cap * sizeof *h);
         if (!h) { /* cannot park: behave as if woken at once */
-            w->registered = false;
-            w->fired = true;
+            g->fired = true;
             pthread_mutex_unlock(&ws->lock);
             return;
         }
         ws->heap = h;
         ws->capheap = cap;
     }
-    unsigned b = hash_id(w->id);
-    w->next = ws->buckets[b];
-    ws->buckets[b] = w;
-    w->heap_index = ws->nheap;
-    ws->heap[ws->nheap++] = w;
-    heap_up(ws, w->heap_index);
-    if (w->heap_index == 0)
+    g->registered = true;
+    for (size_t k = 0; k < g->n; k++) {
+        unsigned b = hash_id(g->waits[k].id);
+        g->waits[k].next = ws->buckets[b];
+        ws->buckets[b] = &g->waits[k];
+    }
+    g->heap_index = ws->nheap;
+    ws->heap[ws->nheap++] = g;
+    heap_up(ws, g->heap_index);
+    if (g->heap_index == 0)
         pthread_cond_signal(&ws->changed);
     pthread_mutex_unlock(&ws->lock);
 }
 
-bool gw_wait_suspend(struct gw_waiters *ws, struct gw_wait *w)
+bool gw_wait_suspend(struct gw_waiters *ws, struct gw_wait_group *g)
 {
     bool parked = false;
     pthread_mutex_lock(&ws->lock);
-    if (w->registered && !w->fired) {
-        MHD_suspend_connection(w->rq->conn);
-        w->suspended = true;
+    if (g->registered && !g->fired) {
+        MHD_suspend_connection(g->rq->conn);
+        g->suspended = true;
         parked = true;
     }
     pthread_mutex_unlock(&ws->lock);
     return parked;
 }
 
-void gw_wait_cancel(struct gw_waiters *ws, struct gw_wait *w)
+void gw_wait_cancel(struct gw_waiters *ws, struct gw_wait_group *g)
 {
     pthread_mutex_lock(&ws->lock);
-    if (w->registered)
-        unlink_wait(ws, w);
+    if (g->registered)
+        unlink_group(ws, g);
     pthread_mutex_unlock(&ws->lock);
 }
 
@@ -213,34 +258,35 @@ void gw_waiters_wake(struct gw_waiters *ws, const char *id)
 {
     size_t n;
     do {
-        struct gw_request *resume[256];
+        struct gw_request *resume[RESUME_BATCH];
         n = 0;
         pthread_mutex_lock(&ws->lock);
         struct gw_wait *w = ws->buckets[hash_id(id)];
-        while (w && n < 256) {
+        while (w && n < RESUME_BATCH) {
             struct gw_wait *next = w->next;
-            if (strcmp(w->id, id) == 0)
-                fire(ws, w, resume, &n);
+            if (strcmp(w->id, id) == 0) {
+                /* Unlinking the group may remove `next` from this chain too: restart. */
+                fire(ws, w->group, resume, &n);
+                next = ws->buckets[hash_id(id)];
+            }
             w = next;
         }
         pthread_mutex_unlock(&ws->lock);
-        for (size_t i = 0; i < n; i++)
-            gw_server_resume(resume[i]);
-    } while (n == 256);
+        resume_all(resume, n);
+    } while (n == RESUME_BATCH);
 }
 
 void gw_waiters_wake_all(struct gw_waiters *ws)
 {
     for (;;) {
-        struct gw_request *resume[256];
+        struct gw_request *resume[RESUME_BATCH];
         size_t n = 0;
         pthread_mutex_lock(&ws->lock);
-        while (ws->nheap > 0 && n < 256)
+        while (ws->nheap > 0 && n < RESUME_BATCH)
             fire(ws, ws->heap[0], resume, &n);
         bool more = ws->nheap > 0;
         pthread_mutex_unlock(&ws->lock);
-        for (size_t i = 0; i < n; i++)
-            gw_server_resume(resume[i]);
+        resume_all(resume, n);
         if (!more)
             return;
     }
