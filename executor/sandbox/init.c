@@ -6,9 +6,10 @@
  * box's net/uts/mount namespaces, unshares a private mount namespace, moves in the run's fresh /box and
  * /tmp, mounts /proc, and then waits on a socket. So that work (~0.2 ms) is off the run's critical path.
  *
- * The request carries argv, envp, cwd and limits (serialized) and five descriptors (SCM_RIGHTS): stdin,
- * stdout and stderr pipes, the status pipe and the failure pipe. init then clones the program vfork-style,
- * reaps it, writes its status and exits, which kills whatever the program left in the pid namespace.
+ * The request carries argv, envp, cwd, limits and the targets of the run's binds (serialized) and five
+ * descriptors (SCM_RIGHTS): stdin, stdout and stderr pipes, the status pipe and the failure pipe, then one
+ * detached read-only mount per bind. init attaches the binds, then clones the program vfork-style, reaps it,
+ * writes its status and exits, which kills whatever the program left in the pid namespace.
  *
  * Both children are cloned from a possibly multi-threaded supervisor: until execve they use plain syscall
  * wrappers only (no malloc, no stdio, no glibc set*id broadcast). */
@@ -28,15 +29,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The request as it travels: this header, then argc + envc + 1 NUL-terminated strings (argv, envp, cwd). */
+/* The request as it travels: this header, then argc + envc + 1 + nbinds NUL-terminated strings (argv, envp,
+ * cwd, bind targets). */
 struct request_hdr {
     uint32_t size; /* of the whole request */
-    uint32_t argc, envc;
+    uint32_t argc, envc, nbinds;
     int32_t profile;
     struct sbx_limits lim;
 };
 
 enum { FD_STDIN, FD_OUT, FD_ERR, FD_STATUS, FD_REPORT, NFDS };
+_Static_assert(NFDS + SBX_RUN_BINDS_MAX <= SBX_FDS_MAX, "a request's descriptors fit one message");
 
 /* What the program child needs, decoded by init into its own memory. */
 struct plan {
@@ -46,6 +49,9 @@ struct plan {
     char **argv, **envp;
     const char *cwd;
     int fd[NFDS];
+    uint32_t nbinds;
+    int bind_fd[SBX_RUN_BINDS_MAX];
+    const char *bind_target[SBX_RUN_BINDS_MAX];
 };
 
 static void report_failure(int fd, const char *who, const char *step, int err)
@@ -97,12 +103,14 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
     ssize_t n = sbx_recv_fds(sock, buf, SBX_REQ_MAX, fds, &nfds);
     if(n < 0)
         return (int)n;
-    if(nfds != NFDS) {
+    if(nfds < NFDS || nfds > NFDS + SBX_RUN_BINDS_MAX) {
         for(int i = 0; i < nfds; i++)
             close(fds[i]);
         return -EBADMSG;
     }
     memcpy(p->fd, fds, sizeof p->fd);
+    p->nbinds = (uint32_t)(nfds - NFDS);
+    memcpy(p->bind_fd, fds + NFDS, p->nbinds * sizeof fds[0]);
     struct request_hdr h;
     size_t got = (size_t)n;
     while(got < sizeof h || got < ((struct request_hdr *)(void *)buf)->size) {
@@ -112,6 +120,8 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
         got += (size_t)n;
     }
     memcpy(&h, buf, sizeof h);
+    if(h.nbinds != p->nbinds)
+        return -EBADMSG;
     /* Pointer arrays go after the strings, aligned; the supervisor checked that they fit. */
     size_t at = (h.size + 15) & ~(size_t)15;
     p->argv = (char **)(void *)(buf + at);
@@ -124,6 +134,10 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
         p->envp[i] = s;
     p->envp[h.envc] = NULL;
     p->cwd = s;
+    for(uint32_t i = 0; i < h.nbinds; i++) {
+        s += strlen(s) + 1;
+        p->bind_target[i] = s;
+    }
     p->lim = h.lim;
     p->profile = (enum sbx_profile)h.profile;
     return 0;
@@ -188,6 +202,14 @@ void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bo
     if(rc) {
         errno = -rc;
         goto fail;
+    }
+    /* This run's binds, into init's private mount namespace (targets are in the box's own tree). */
+    for(uint32_t i = 0; i < p.nbinds; i++) {
+        if(move_mount(p.bind_fd[i], "", AT_FDCWD, p.bind_target[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+            report_failure(sock, "init: bind ", p.bind_target[i], errno);
+            _exit(122);
+        }
+        close(p.bind_fd[i]);
     }
     /* vfork semantics: no copy of init's page tables, and init sleeps until the program has exec'd (or
      * failed), so the program gets the CPU at once. */
@@ -300,17 +322,25 @@ void sbx_init_discard(struct sbx_box *box)
 }
 
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
-                     const int fds[5])
+                     const int fds[5], const int *bind_fds)
 {
     static const char *const empty[] = {NULL};
     const char *const *envp = run->envp ? run->envp : empty;
     const char *cwd = run->cwd ? run->cwd : "/box";
     struct request_hdr h = {.lim = *lim, .profile = (int32_t)run->profile};
+    int all_fds[NFDS + SBX_RUN_BINDS_MAX];
+    memcpy(all_fds, fds, NFDS * sizeof fds[0]);
     size_t size = sizeof h + strlen(cwd) + 1;
     for(; run->argv[h.argc]; h.argc++)
         size += strlen(run->argv[h.argc]) + 1;
     for(; envp[h.envc]; h.envc++)
         size += strlen(envp[h.envc]) + 1;
+    for(size_t i = 0; i < run->nbinds; i++) {
+        if(bind_fds[i] >= 0) {
+            all_fds[NFDS + h.nbinds++] = bind_fds[i];
+            size += strlen(run->binds[i].target ? run->binds[i].target : run->binds[i].source) + 1;
+        }
+    }
     /* init lays the pointer arrays out after the strings, in the same buffer */
     if(((size + 15) & ~(size_t)15) + (h.argc + h.envc + 2) * sizeof(char *) > SBX_REQ_MAX)
         return -E2BIG;
@@ -323,10 +353,13 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
         s = stpcpy(s, run->argv[i]) + 1;
     for(uint32_t i = 0; i < h.envc; i++)
         s = stpcpy(s, envp[i]) + 1;
-    strcpy(s, cwd);
+    s = stpcpy(s, cwd) + 1;
+    for(size_t i = 0; i < run->nbinds; i++)
+        if(bind_fds[i] >= 0)
+            s = stpcpy(s, run->binds[i].target ? run->binds[i].target : run->binds[i].source) + 1;
 
     int rc = 0;
-    ssize_t n = sbx_send_fds(box->init.sock, buf, size, fds, NFDS);
+    ssize_t n = sbx_send_fds(box->init.sock, buf, size, all_fds, NFDS + h.nbinds);
     if(n < 0) {
         rc = (int)n;
         goto out;

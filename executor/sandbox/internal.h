@@ -63,6 +63,10 @@ int sbx_tmpfs_new(uint64_t size_kb, uint64_t inodes, unsigned mode, uid_t uid, g
 int sbx_files_write(int root, const struct sbx_file_in *files, size_t n, uid_t uid, gid_t gid, char *err,
                     size_t errlen);
 void sbx_files_collect(int root, const struct sbx_file_out *files, size_t n, struct sbx_collected *out);
+/* 0 when name is relative and made of plain components only (no "..", ".", empty parts); else -EINVAL. */
+int sbx_check_name(const char *name);
+/* A detached read-only, nosuid, nodev clone of the host path source (open_tree), ready for move_mount. */
+int sbx_bind_open(const char *source, int *out_fd);
 /* The read-only tree of one box, as detached mounts ready to be attached by the helper in ns.c. */
 struct sbx_tree_mount {
     int fd;
@@ -137,9 +141,10 @@ int sbx_init_finish(struct sbx_box *box, char *err, size_t errlen);
 /* The init itself, in the child the spawner cloned. Never returns. */
 _Noreturn void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns);
 void sbx_init_discard(struct sbx_box *box); /* kill and reap it (finishing a pending start); safe always */
-/* fds: stdin, stdout pipe, stderr pipe, status pipe, failure pipe (write ends). */
+/* fds: stdin, stdout pipe, stderr pipe, status pipe, failure pipe (write ends), then one detached mount per
+ * run->binds entry (bind_fds[i] < 0: skipped, an optional source that is absent). */
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
-                     const int fds[5]);
+                     const int fds[5], const int *bind_fds);
 
 /* ---- fdpass.c ---- */
 

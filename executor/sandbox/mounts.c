@@ -59,8 +59,7 @@ out:
     return rc;
 }
 
-/* A relative name made of plain components only: no "..", ".", empty parts or leading "/". */
-static int check_name(const char *name)
+int sbx_check_name(const char *name)
 {
     if(!name || !*name || name[0] == '/' || strlen(name) >= SBX_PATH_MAX)
         return -EINVAL;
@@ -155,7 +154,7 @@ int sbx_files_write(int root, const struct sbx_file_in *files, size_t n, uid_t u
         const struct sbx_file_in *f = &files[i];
         const char *base;
         int dir = -1, fd = -1;
-        rc = check_name(f->name);
+        rc = sbx_check_name(f->name);
         if(rc) {
             sbx_errf(err, errlen, "file in: bad name '%s'", f->name ? f->name : "(null)");
             goto out;
@@ -193,7 +192,7 @@ static int collect_one(int root, const struct sbx_file_out *f, struct sbx_collec
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
     };
     struct stat st;
-    int rc = check_name(f->name);
+    int rc = sbx_check_name(f->name);
     if(rc)
         return rc;
     int fd = (int)syscall(SYS_openat2, root, f->name, &how, sizeof how);
@@ -298,6 +297,20 @@ static int set_readonly(int mnt, uint64_t extra)
     return 0;
 }
 
+int sbx_bind_open(const char *source, int *out_fd)
+{
+    int fd = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if(fd < 0)
+        return -errno;
+    int rc = set_readonly(fd, MOUNT_ATTR_NODEV);
+    if(rc) {
+        close(fd);
+        return rc;
+    }
+    *out_fd = fd;
+    return 0;
+}
+
 static int add_mount(struct sbx_tree *t, int fd, const char *target)
 {
     struct sbx_tree_mount *m = realloc(t->mounts, (t->nmounts + 1) * sizeof *m);
@@ -349,12 +362,7 @@ static int add_bind(int root, struct sbx_tree *t, const struct sbx_bind *b, char
     }
     if(rc)
         goto out;
-    fd = open_tree(AT_FDCWD, b->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if(fd < 0) {
-        rc = -errno;
-        goto out;
-    }
-    rc = set_readonly(fd, MOUNT_ATTR_NODEV);
+    rc = sbx_bind_open(b->source, &fd);
     if(rc)
         goto out;
     rc = add_mount(t, fd, rel);
@@ -417,7 +425,7 @@ out:
 int sbx_tree_build(const struct sbx_ctx *ctx, uid_t uid, gid_t gid, struct sbx_tree *t, char *err,
                    size_t errlen)
 {
-    static const char *const dirs[] = {"box", "tmp", "proc", "dev", "etc"};
+    static const char *const dirs[] = {"box", "tmp", "proc", "dev", "etc", "mnt"}; /* mnt: per-run binds */
     char text[256];
     int rc;
     memset(t, 0, sizeof *t);

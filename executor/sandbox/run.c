@@ -256,6 +256,30 @@ static int stdin_memfd(const void *data, size_t len)
     return fd;
 }
 
+/* Detached read-only mounts of run->binds, for the run's init to attach; an absent optional source is -1. */
+static int open_binds(const struct sbx_run *run, int *fds, char *msg, size_t msglen)
+{
+    if(run->nbinds > SBX_RUN_BINDS_MAX) {
+        snprintf(msg, msglen, "more than %d binds", SBX_RUN_BINDS_MAX);
+        return -EINVAL;
+    }
+    for(size_t i = 0; i < run->nbinds; i++) {
+        const struct sbx_bind *b = &run->binds[i];
+        const char *target = b->target ? b->target : b->source;
+        int rc = -EINVAL;
+        if(b->source && b->source[0] == '/' && target[0] == '/' && sbx_check_name(target + 1) == 0)
+            rc = sbx_bind_open(b->source, &fds[i]);
+        if(rc == -ENOENT && b->optional)
+            continue;
+        if(rc) {
+            snprintf(msg, msglen, "bind %s -> %s: %s", b->source ? b->source : "(null)", target ? target : "",
+                     strerror(-rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res)
 {
     struct state s = {.box = box, .pidfd = -1, .lim = run->limits};
@@ -264,7 +288,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     struct sbx_failure fail;
     char err[200] = "";
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, statusp[2] = {-1, -1}, reportp[2] = {-1, -1};
-    int stdin_fd = -1;
+    int stdin_fd = -1, bind_fds[SBX_RUN_BINDS_MAX] = {-1, -1, -1};
     bool started = false, have_status = false;
     int rc = 0;
     uint64_t v;
@@ -303,6 +327,8 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     s.pidfd = box->init.pidfd;
     rc = sbx_files_write(box->init.boxfs, run->files_in, run->nfiles_in, box->uid, box->gid, res->message,
                          sizeof res->message);
+    if(!rc)
+        rc = open_binds(run, bind_fds, res->message, sizeof res->message);
     if(rc)
         goto out;
     if(run->stdin_fd >= 0) {
@@ -334,7 +360,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
 
     const int fds[5] = {stdin_fd, outp[1], errp[1], statusp[1], reportp[1]};
     s.t0 = sbx_now_us();
-    rc = sbx_init_request(box, run, &s.lim, fds);
+    rc = sbx_init_request(box, run, &s.lim, fds, bind_fds);
     if(rc == -EPIPE || rc == -ECONNRESET) {
         /* The waiting init is gone (killed from outside, or by an OOM kill in the box before the run):
          * get another and try once more. Its setup report, if any, is stale. */
@@ -342,7 +368,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
         if(sbx_init_begin(box, err, sizeof err) == 0 && sbx_init_finish(box, err, sizeof err) == 0) {
             s.pidfd = box->init.pidfd;
             s.t0 = sbx_now_us();
-            rc = sbx_init_request(box, run, &s.lim, fds);
+            rc = sbx_init_request(box, run, &s.lim, fds, bind_fds);
         }
     }
     started = true;
@@ -352,6 +378,8 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     sbx_close(&statusp[1]);
     sbx_close(&reportp[1]);
     sbx_close(&stdin_fd);
+    for(int i = 0; i < SBX_RUN_BINDS_MAX; i++)
+        sbx_close(&bind_fds[i]);
     if(rc == -E2BIG) {
         snprintf(res->message, sizeof res->message, "argv and environment exceed %d bytes", SBX_REQ_MAX);
         sbx_pidfd_send_signal(s.pidfd, SIGKILL);
@@ -418,6 +446,8 @@ out:
         sbx_close(&reportp[i]);
     }
     sbx_close(&stdin_fd);
+    for(int i = 0; i < SBX_RUN_BINDS_MAX; i++)
+        sbx_close(&bind_fds[i]);
     if(rc && !res->message[0])
         snprintf(res->message, sizeof res->message, "%s", strerror(-rc));
     if(started || rc) {

@@ -99,7 +99,7 @@ const char *sbx_cap_name(uint32_t bit);
  * Configuration and lifecycle
  */
 
-/* A read-only bind mount of a host path into every box. Directories and files both work; a host path that
+/* A read-only bind mount of a host path into every box (sbx_config), or into one run (sbx_run). Directories and files both work; a host path that
  * is a symlink (merged /usr: /bin -> usr/bin) is reproduced as the same symlink. */
 struct sbx_bind {
     const char *source; /* host path, absolute */
@@ -202,7 +202,14 @@ struct sbx_run {
     size_t nfiles_out;
     struct sbx_limits limits; /* zeros = defaults */
     enum sbx_profile profile;
+    /* Read-only (nosuid, nodev) binds of host paths into this run only, e.g. a cached virtual environment:
+     * mounted by the run's init before the program exists, gone with the run. The target must already exist
+     * in the box's tree and be of the source's type; the tree has an empty directory /mnt for this. A missing
+     * source is skipped when optional, else the run fails (SBX_INTERNAL). At most SBX_RUN_BINDS_MAX. */
+    const struct sbx_bind *binds;
+    size_t nbinds;
 };
+#define SBX_RUN_BINDS_MAX 3
 
 /* In precedence order: when several apply, the larger value wins. */
 enum sbx_verdict {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -229,6 +230,70 @@ START_TEST(test_bad_input_name)
     ck_assert_int_eq(res.verdict, SBX_INTERNAL);
     ck_assert_msg(strstr(res.message, "bad name") != NULL, "%s", res.message);
     sbx_result_free(&res);
+}
+END_TEST
+
+/* sh -c cmd with the given per-run binds. */
+static int sh_binds(struct sbx_result *res, const char *cmd, const struct sbx_bind *binds, size_t n)
+{
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    const char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1, .binds = binds, .nbinds = n};
+    return sbx_run(box, &run, res);
+}
+
+START_TEST(test_run_binds)
+{
+    struct sbx_result res;
+    char dir[] = "/tmp/sbx-test-bind-XXXXXX", file[64], other[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    snprintf(file, sizeof file, "%s/hello", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("from the host\n", f);
+    fclose(f);
+    chmod(file, 0644);
+    /* Visible read-only at the target, for this run only. */
+    struct sbx_bind b = {.source = dir, .target = "/mnt"};
+    ck_assert_int_eq(sh_binds(&res, "cat /mnt/hello && ! touch /mnt/new 2>/dev/null && "
+                                    "grep -q ' /mnt .*ro,nosuid,nodev' /proc/self/mountinfo && echo ro",
+                              &b, 1), 0);
+    ck_assert_msg(res.verdict == SBX_OK, "%s: %s %s", sbx_verdict_name(res.verdict), res.message, res.err.data);
+    ck_assert_str_eq(res.out.data, "from the host\nro\n");
+    sbx_result_free(&res);
+    snprintf(other, sizeof other, "%s/new", dir);
+    ck_assert_int_ne(access(other, F_OK), 0);
+    ck_assert_int_eq(sh_binds(&res, "ls -A /mnt | wc -l", NULL, 0), 0);
+    ck_assert_str_eq(res.out.data, "0\n"); /* the next run does not see it */
+    sbx_result_free(&res);
+    /* A file onto a file of the tree, and a missing optional source skipped. */
+    struct sbx_bind two[] = {{.source = file, .target = "/etc/hosts"},
+                             {.source = "/no/such/dir", .target = "/mnt", .optional = true}};
+    ck_assert_int_eq(sh_binds(&res, "cat /etc/hosts", two, 2), 0);
+    ck_assert_str_eq(res.out.data, "from the host\n");
+    sbx_result_free(&res);
+    /* Refused: a target that does not exist, "..", a missing source, too many binds. */
+    struct sbx_bind bad[] = {{.source = dir, .target = "/nowhere"}, {.source = dir, .target = "/mnt/../etc"},
+                             {.source = "/no/such/dir", .target = "/mnt"}};
+    ck_assert_int_eq(sh_binds(&res, "true", &bad[0], 1), -ENOENT);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    ck_assert_msg(strstr(res.message, "bind /nowhere") != NULL, "%s", res.message);
+    sbx_result_free(&res);
+    ck_assert_int_eq(sh_binds(&res, "true", &bad[1], 1), -EINVAL);
+    sbx_result_free(&res);
+    ck_assert_int_eq(sh_binds(&res, "true", &bad[2], 1), -ENOENT);
+    ck_assert_msg(strstr(res.message, "/no/such/dir") != NULL, "%s", res.message);
+    sbx_result_free(&res);
+    struct sbx_bind many[SBX_RUN_BINDS_MAX + 1] = {{dir, "/mnt", false}};
+    ck_assert_int_eq(sh_binds(&res, "true", many, SBX_RUN_BINDS_MAX + 1), -EINVAL);
+    sbx_result_free(&res);
+    /* The box works as before after all that. */
+    ck_assert_int_eq(sh_binds(&res, "echo ok", NULL, 0), 0);
+    ck_assert_str_eq(res.out.data, "ok\n");
+    sbx_result_free(&res);
+    unlink(file);
+    rmdir(dir);
 }
 END_TEST
 
@@ -538,6 +603,7 @@ int main(void)
     tcase_add_test(tc, test_output_cap);
     tcase_add_test(tc, test_files_in_and_out);
     tcase_add_test(tc, test_bad_input_name);
+    tcase_add_test(tc, test_run_binds);
     tcase_add_test(tc, test_exec_failure_is_internal);
     tcase_add_test(tc, test_wall_limit);
     tcase_add_test(tc, test_cpu_limit);
