@@ -54,7 +54,7 @@ struct plan {
     const char *bind_target[SBX_RUN_BINDS_MAX];
 };
 
-static void report_failure(int fd, const char *who, const char *step, int err)
+static SBX_NO_ASAN void report_failure(int fd, const char *who, const char *step, int err)
 {
     struct sbx_failure f = {.err = err};
     size_t i = 0;
@@ -67,7 +67,7 @@ static void report_failure(int fd, const char *who, const char *step, int err)
         _exit(126);
 }
 
-static _Noreturn void program_main(const struct plan *p)
+static SBX_NO_ASAN _Noreturn void program_main(const struct plan *p)
 {
     const char *step = "fds";
     /* Lift the descriptors above 10 first so the dup2s below cannot clobber one another. */
@@ -90,7 +90,7 @@ fail:
 }
 
 /* clone() entry: runs on box->stack, sharing init's memory until execve (CLONE_VM | CLONE_VFORK). */
-static int program_entry(void *arg)
+static SBX_NO_ASAN int program_entry(void *arg)
 {
     program_main(arg);
 }

@@ -181,6 +181,20 @@ struct sbx_ctx {
 
 #define SBX_CHILD_STACK (256 * 1024)
 
+/* Code that runs on a clone()d child's own stack must not be instrumented by AddressSanitizer: its
+ * no-return bookkeeping sees the foreign stack, prints a warning into the child's output and would
+ * corrupt what the program writes. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SBX_NO_ASAN __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBX_NO_ASAN __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef SBX_NO_ASAN
+#define SBX_NO_ASAN
+#endif
+
 struct sbx_box {
     struct sbx_ctx *ctx;
     unsigned id;
