@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "handlers.h"
 #include "jobs/catalog.h"
 #include "jobs/job_json.h"
@@ -136,15 +137,7 @@ enum gw_result gw_handle_executor_lease(struct gw_request *rq)
     jg_buf_free(&rts);
     w->max_jobs = (int)max_jobs;
     w->lease_ms = rq->gw->cfg.lease_ttl_ms;
-    double cap = (double)rq->gw->cfg.max_wait_s;
-    long ms = (long)((wait > cap ? cap : wait) * 1000.0);
-    clock_gettime(CLOCK_MONOTONIC, &w->deadline);
-    w->deadline.tv_sec += ms / 1000;
-    w->deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (w->deadline.tv_nsec >= 1000000000L) {
-        w->deadline.tv_sec++;
-        w->deadline.tv_nsec -= 1000000000L;
-    }
+    w->deadline = jg_deadline_ms(gw_wait_ms(rq, wait));
     rq->state = w;
     rq->state_free = free_lease_wait;
     if (atomic_load(&rq->gw->stopping)) { /* shutting down: no new work */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db/db.h"
 #include "http/server.h"
 #include "jobs/job_json.h"
@@ -24,11 +25,6 @@ struct gw_dispatcher {
     pthread_t thread;
     struct db_conn *db;
 };
-
-static bool before(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
 
 int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait *w)
 {
@@ -137,19 +133,11 @@ static void *dispatcher_main(void *arg)
     long tick_ms = d->gw->cfg.sweep_interval_ms;
     pthread_mutex_lock(&d->lock);
     while (!d->stop) {
-        struct timespec now, until;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        until = now;
-        until.tv_sec += tick_ms / 1000;
-        until.tv_nsec += (tick_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec now = jg_deadline_ms(0), until = jg_deadline_ms(tick_ms);
         for (struct gw_lease_wait *w = d->head; w; w = w->next)
-            if (before(&w->deadline, &until))
+            if (jg_before(&w->deadline, &until))
                 until = w->deadline;
-        if (!d->kicked && !d->pending && before(&now, &until))
+        if (!d->kicked && !d->pending && jg_before(&now, &until))
             pthread_cond_timedwait(&d->wake, &d->lock, &until);
         if (d->stop)
             break;
@@ -176,7 +164,7 @@ static void *dispatcher_main(void *arg)
                 fire(d, w);
                 continue;
             }
-            bool expired = !before(&now, &w->deadline);
+            bool expired = !jg_before(&now, &w->deadline);
             bool ask = kicked || w->fresh || expired;
             w->fresh = false;
             if (ask && !seen_empty(empty, nempty, w->runtimes)) {
@@ -208,11 +196,7 @@ struct gw_dispatcher *gw_dispatcher_new(struct gw_ctx *gw)
      * again, and the lease token fences the executor that thought it had it. */
     d->db = db_open(gw->cfg.database_url, "dispatcher", "-c synchronous_commit=off");
     pthread_mutex_init(&d->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    jg_cond_init_monotonic(&d->wake);
     if (!d->db || pthread_create(&d->thread, NULL, dispatcher_main, d)) {
         db_close(d->db);
         free(d);

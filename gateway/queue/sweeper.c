@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "db/db.h"
 #include "db/migrations.h"
 #include "events.h"
@@ -98,15 +99,7 @@ static void *sweeper_main(void *arg)
         pthread_mutex_lock(&s->lock);
         if (s->stop)
             break;
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        long ms = s->gw->cfg.sweep_interval_ms;
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = jg_deadline_ms(s->gw->cfg.sweep_interval_ms);
         pthread_cond_timedwait(&s->wake, &s->lock, &until);
     }
     pthread_mutex_unlock(&s->lock);
@@ -122,11 +115,7 @@ struct gw_sweeper *gw_sweeper_new(struct gw_ctx *gw)
     /* Rescues and promotions may commit asynchronously: a lost one is simply redone. */
     s->db = db_open(gw->cfg.database_url, "sweeper", "-c synchronous_commit=off");
     pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    jg_cond_init_monotonic(&s->wake);
     if (!s->db || pthread_create(&s->thread, NULL, sweeper_main, s)) {
         db_close(s->db);
         free(s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "http/server.h"
 
 #define NBUCKETS 4096
@@ -27,11 +28,6 @@ static unsigned hash_id(const char *id)
     return h % NBUCKETS;
 }
 
-static bool before(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 static void heap_swap(struct gw_waiters *ws, size_t i, size_t j)
 {
     struct gw_wait_group *t = ws->heap[i];
@@ -43,7 +39,7 @@ static void heap_swap(struct gw_waiters *ws, size_t i, size_t j)
 
 static void heap_up(struct gw_waiters *ws, size_t i)
 {
-    while (i > 0 && before(&ws->heap[i]->deadline, &ws->heap[(i - 1) / 2]->deadline)) {
+    while (i > 0 && jg_before(&ws->heap[i]->deadline, &ws->heap[(i - 1) / 2]->deadline)) {
         heap_swap(ws, i, (i - 1) / 2);
         i = (i - 1) / 2;
     }
@@ -53,9 +49,9 @@ static void heap_down(struct gw_waiters *ws, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < ws->nheap && before(&ws->heap[l]->deadline, &ws->heap[m]->deadline))
+        if (l < ws->nheap && jg_before(&ws->heap[l]->deadline, &ws->heap[m]->deadline))
             m = l;
-        if (r < ws->nheap && before(&ws->heap[r]->deadline, &ws->heap[m]->deadline))
+        if (r < ws->nheap && jg_before(&ws->heap[r]->deadline, &ws->heap[m]->deadline))
             m = r;
         if (m == i)
             return;
@@ -118,7 +114,7 @@ static void *timer_main(void *arg)
         size_t n = 0;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        while (ws->nheap > 0 && !before(&now, &ws->heap[0]->deadline) && n < RESUME_BATCH)
+        while (ws->nheap > 0 && !jg_before(&now, &ws->heap[0]->deadline) && n < RESUME_BATCH)
             fire(ws, ws->heap[0], resume, &n);
         if (n) {
             pthread_mutex_unlock(&ws->lock);
@@ -149,13 +145,7 @@ struct gw_wait_group *gw_wait_group_new(struct gw_request *rq, size_t n, long ms
     g->rq = rq;
     for (size_t k = 0; k < n; k++)
         g->waits[k].group = g;
-    clock_gettime(CLOCK_MONOTONIC, &g->deadline);
-    g->deadline.tv_sec += ms / 1000;
-    g->deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (g->deadline.tv_nsec >= 1000000000L) {
-        g->deadline.tv_sec++;
-        g->deadline.tv_nsec -= 1000000000L;
-    }
+    g->deadline = jg_deadline_ms(ms);
     return g;
 }
 
@@ -175,11 +165,7 @@ struct gw_waiters *gw_waiters_new(void)
     if (!ws)
         return NULL;
     pthread_mutex_init(&ws->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&ws->changed, &attr);
-    pthread_condattr_destroy(&attr);
+    jg_cond_init_monotonic(&ws->changed);
     if (pthread_create(&ws->timer, NULL, timer_main, ws)) {
         free(ws);
         return NULL;
