@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 from . import options as _options, serialize
 from .client import Client
 from .errors import JobError, JobgateError
+from .tracebacks import with_source
 
 _KWARG = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _SUMMARY = ("id", "status", "verdict", "runtime", "kind", "priority", "attempts", "max_attempts", "labels",
@@ -98,6 +99,7 @@ def _report(doc: dict, as_json: bool) -> int:
         return 1
     tb = (doc.get("error") or {}).get("traceback")
     if tb:
+        tb = with_source(tb)
         sys.stderr.write(tb if tb.endswith("\n") else tb + "\n")
     if isinstance(value, JobError) or tb is None:
         print("jobgate: %s" % value, file=sys.stderr)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import base64
 from typing import Any, Mapping, Optional
 
+from .tracebacks import with_source
+
 
 class JobgateError(Exception):
     """Base of every error raised by the SDK itself."""
@@ -87,7 +89,8 @@ class JobError(JobgateError):
 
     @property
     def remote_traceback(self) -> str:
-        return (self.job.get("error") or {}).get("traceback") or ""
+        """The traceback printed in the job, with source lines from this machine's files."""
+        return with_source((self.job.get("error") or {}).get("traceback") or "")
 
 
 class LimitExceeded(JobError):

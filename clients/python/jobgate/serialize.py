@@ -32,6 +32,7 @@ from typing import Any, Callable, Optional
 import cloudpickle
 
 from . import _remote
+from .tracebacks import with_source
 from .errors import (ForbiddenSyscall, JobError, JobFailed, MemoryLimitExceeded, OutputLimitExceeded,
                      PayloadError, RemoteCrash, RemoteError, RemoteTraceback, ResultError,
                      TimeLimitExceeded)
@@ -166,7 +167,7 @@ def _unb64_loads(text: str) -> Any:
 
 def _remote_exception(job: dict) -> BaseException:
     err = job.get("error") or {}
-    tb = err.get("traceback") or ""
+    tb = with_source(err.get("traceback") or "")
     if err.get("type") == "PayloadError":
         return PayloadError("job %s: %s" % (job.get("id"), err.get("message", "")), job)
     exc: Any = None
