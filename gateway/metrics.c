@@ -5,7 +5,7 @@
 
 #include "http/router.h"
 
-#define MAX_ROUTES 32
+#define MAX_ROUTES 64
 #define NSTATUS 600
 static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};

@@ -125,7 +125,7 @@ static const struct stmt stmts[DB_NSTMT] = {
          "  WHERE q.job_id = ANY (ARRAY(SELECT job_id FROM picked))"
          "  RETURNING q.job_id, q.attempts, q.lease_token, q.lease_until) "
          "SELECT j.public_id, c.attempts, c.lease_token, c.lease_until, j.runtime, j.kind,"
-         "       j.max_attempts, j.spec "
+         "       j.max_attempts, j.spec, j.labels "
          "FROM claimed c JOIN jobs j ON j.id = c.job_id ORDER BY j.priority DESC, j.id"},
     /* Extend the leases this executor still holds; absent rows tell it which runs to kill. */
     [STMT_LEASE_HEARTBEAT] =
@@ -193,6 +193,85 @@ static const struct stmt stmts[DB_NSTMT] = {
          "SELECT rt, count(*), sum(slots) FROM executors, unnest(runtimes) AS rt "
          "WHERE last_seen > now() - $1::int * interval '1 second' GROUP BY rt ORDER BY rt"},
     [STMT_NOTIFY] = {"notify", "SELECT pg_notify('jobgate', $1)"},
+
+    /* --- judging (db/migrations/0002_judging.sql) --- */
+
+    /* Tests finished so far, from the current lease holder only. FOR KEY SHARE holds the queue
+     * row against a concurrent end (cancel, rescue) until the row references it. */
+    [STMT_PROGRESS_PUT] =
+        {"progress_put",
+         "WITH q AS (SELECT q.job_id, q.lease_token FROM job_queue q JOIN jobs j ON j.id = q.job_id"
+         "           WHERE j.public_id = $1::uuid AND q.lease_token = $2::uuid FOR KEY SHARE OF q) "
+         "INSERT INTO job_progress AS p (job_id, lease, done, total, tests)"
+         " SELECT job_id, lease_token, $3::int, $4::int, $5 FROM q "
+         "ON CONFLICT (job_id) DO UPDATE SET lease = excluded.lease, done = excluded.done,"
+         "  total = excluded.total, tests = excluded.tests, updated_at = now() "
+         "RETURNING p.job_id"},
+    /* The progress of a running job (internal id), if its writer still holds the lease. */
+    [STMT_PROGRESS_GET] = {"progress_get",
+                           "SELECT p.done, p.total, p.tests FROM job_progress p "
+                           "JOIN job_queue q ON q.job_id = p.job_id AND q.lease_token = p.lease "
+                           "WHERE p.job_id = $1::bigint"},
+    /* Content-addressed data: parallel arrays of hex digests, sizes and base64 data. */
+    [STMT_BLOBS_PUT] = {"blobs_put",
+                        "INSERT INTO blobs (sha256, size, data) "
+                        "SELECT decode(h, 'hex'), s, decode(d, 'base64') "
+                        "FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(h, s, d) "
+                        "ON CONFLICT (sha256) DO NOTHING"},
+    [STMT_BLOBS_EXIST] = {"blobs_exist",
+                          "SELECT encode(sha256, 'hex'), size FROM blobs "
+                          "WHERE sha256 = ANY (ARRAY(SELECT decode(h, 'hex') "
+                          "                          FROM unnest($1::text[]) AS h))"},
+    [STMT_BLOB_GET] = {"blob_get", "SELECT data FROM blobs WHERE sha256 = decode($1, 'hex')"},
+    /* Create or replace a problem; the version moves only when something changed. */
+    [STMT_PROBLEM_UPSERT] =
+        {"problem_upsert",
+         "INSERT INTO problems AS p (name, manifest, doc, limits) "
+         "VALUES ($1, decode($2, 'hex'), $3, $4) "
+         "ON CONFLICT (name) DO UPDATE SET version = p.version + 1, manifest = excluded.manifest,"
+         "  doc = excluded.doc, limits = excluded.limits, updated_at = now() "
+         "WHERE p.manifest <> excluded.manifest OR p.doc <> excluded.doc "
+         "   OR p.limits <> excluded.limits "
+         "RETURNING (xmax = 0)"},
+    [STMT_PROBLEMS_GET] = {"problems_get",
+                           "SELECT name, version, encode(manifest, 'hex'), doc, limits, created_at,"
+                           "       updated_at FROM problems WHERE name = ANY ($1::text[])"},
+    [STMT_EXECUTOR_RUNTIME_INFO] = {"executor_runtime_info",
+                                    "UPDATE executors SET runtime_info = $3::jsonb "
+                                    "WHERE id = $1::uuid AND token_id = $2::bigint"},
+    /* What live executors report for each runtime (distinct reports). */
+    [STMT_RUNTIMES_INFO] =
+        {"runtimes_info",
+         "SELECT DISTINCT rt, (runtime_info -> rt)::text FROM executors, unnest(runtimes) AS rt "
+         "WHERE last_seen > now() - $1::int * interval '1 second' AND runtime_info ? rt "
+         "ORDER BY 1, 2"},
+
+    /* --- Judge0 submissions: program jobs seen through gateway/judge0/ --- */
+#define J0_COLUMNS                                                                               \
+    "j.public_id, CASE WHEN j.status <> 'queued' THEN j.status WHEN q.state = 'running' "       \
+    "THEN 'running' ELSE 'queued' END, j.verdict, j.runtime, j.created_at, j.finished_at, "     \
+    "j.result, CASE WHEN $3::bool THEN j.spec END, coalesce(j.started_at, q.claimed_at), j.id"
+    [STMT_J0_GET_MANY] = {"j0_get_many",
+                          "SELECT " J0_COLUMNS " FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
+                          "WHERE j.public_id = ANY ($1::uuid[]) AND j.kind = 'program' "
+                          "AND ($2::text IS NULL OR j.tenant = $2)"},
+    /* Judge0's page/per_page listing, newest first. */
+    [STMT_J0_LIST] = {"j0_list",
+                      "SELECT " J0_COLUMNS " FROM jobs j LEFT JOIN job_queue q ON q.job_id = j.id "
+                      "WHERE ($1::text IS NULL OR j.tenant = $1) AND j.kind = 'program' "
+                      "ORDER BY j.id DESC LIMIT $2::int OFFSET $4::bigint"},
+    [STMT_J0_COUNT] = {"j0_count",
+                       "SELECT count(*) FROM jobs "
+                       "WHERE ($1::text IS NULL OR tenant = $1) AND kind = 'program'"},
+    /* DELETE /submissions/<token>: only a finished job (no queue row) goes. */
+    [STMT_J0_DELETE] = {"j0_delete",
+                        "DELETE FROM jobs j WHERE j.public_id = $1::uuid AND j.kind = 'program' "
+                        "AND ($2::text IS NULL OR j.tenant = $2) "
+                        "AND NOT EXISTS (SELECT 1 FROM job_queue q WHERE q.job_id = j.id) "
+                        "RETURNING j.public_id, j.status, j.verdict, j.runtime, j.created_at,"
+                        "  j.finished_at, j.result, CASE WHEN $3::bool THEN j.spec END,"
+                        "  j.started_at, j.id"},
+#undef J0_COLUMNS
 };
 
 const char *db_stmt_name(enum db_stmt s)
@@ -218,6 +297,14 @@ int db_stmt_readonly(enum db_stmt s)
     case STMT_JOB_STATE:
     case STMT_QUEUE_DEPTH:
     case STMT_RUNTIMES_LIVE:
+    case STMT_PROGRESS_GET:
+    case STMT_BLOBS_EXIST:
+    case STMT_BLOB_GET:
+    case STMT_PROBLEMS_GET:
+    case STMT_RUNTIMES_INFO:
+    case STMT_J0_GET_MANY:
+    case STMT_J0_LIST:
+    case STMT_J0_COUNT:
         return 1;
     default:
         return 0;

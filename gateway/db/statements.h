@@ -26,6 +26,21 @@ enum db_stmt {
     STMT_QUEUE_DEPTH,
     STMT_RUNTIMES_LIVE,
     STMT_NOTIFY,
+    /* judging: progress, content-addressed blobs, stored problems, runtime details */
+    STMT_PROGRESS_PUT,
+    STMT_PROGRESS_GET,
+    STMT_BLOBS_PUT,
+    STMT_BLOBS_EXIST,
+    STMT_BLOB_GET,
+    STMT_PROBLEM_UPSERT,
+    STMT_PROBLEMS_GET,
+    STMT_EXECUTOR_RUNTIME_INFO,
+    STMT_RUNTIMES_INFO,
+    /* the Judge0 compatibility layer (gateway/judge0/) */
+    STMT_J0_GET_MANY,
+    STMT_J0_LIST,
+    STMT_J0_COUNT,
+    STMT_J0_DELETE,
     DB_NSTMT
 };
 

@@ -38,7 +38,7 @@ static enum gw_result answer(struct gw_request *rq, struct gw_lease_wait *w)
 enum gw_result gw_handle_executor_lease(struct gw_request *rq)
 {
     static const char *const fields[] = {"executor_id", "name", "runtimes", "slots", "max_jobs",
-                                         "wait", NULL};
+                                         "wait", "runtime_info", NULL};
     if (rq->resumed && rq->state)
         return answer(rq, rq->state);
     struct gw_problem p;
@@ -106,6 +106,11 @@ enum gw_result gw_handle_executor_lease(struct gw_request *rq)
                              "runtimes is too long");
         goto out;
     }
+    if (gw_runtime_info_check(json_object_get(root, "runtime_info"), &p)) {
+        jg_buf_free(&rts);
+        res = gw_reply_problem(rq, &p);
+        goto out;
+    }
     struct db_conn *db = gw_db(rq);
     char tok[24], sl[24];
     snprintf(tok, sizeof tok, "%lld", rq->who.token_id);
@@ -123,6 +128,11 @@ enum gw_result gw_handle_executor_lease(struct gw_request *rq)
         jg_buf_free(&rts);
         res = gw_reply_error(rq, 409, "executor-conflict", "Executor id in use", "executor_id",
                              "this executor_id belongs to another token");
+        goto out;
+    }
+    if (json_object_get(root, "runtime_info") &&
+        gw_runtime_info_store(rq, id, json_object_get(root, "runtime_info"), &res)) {
+        jg_buf_free(&rts);
         goto out;
     }
     struct gw_lease_wait *w = calloc(1, sizeof *w);

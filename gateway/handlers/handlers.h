@@ -23,6 +23,25 @@ enum gw_result gw_handle_tokens_revoke(struct gw_request *rq);
 enum gw_result gw_handle_healthz(struct gw_request *rq);
 enum gw_result gw_handle_readyz(struct gw_request *rq);
 enum gw_result gw_handle_metrics(struct gw_request *rq);
+enum gw_result gw_handle_job_progress(struct gw_request *rq);
+enum gw_result gw_handle_problems_put(struct gw_request *rq);
+enum gw_result gw_handle_problems_get(struct gw_request *rq);
+enum gw_result gw_handle_blobs_create(struct gw_request *rq);
+enum gw_result gw_handle_blobs_get(struct gw_request *rq);
+
+/* "runtime_info" of a lease request (what the executor runs for each runtime: version, compile and
+ * run commands): 0 when absent or well-formed, else -1 with @p p a 422. */
+int gw_runtime_info_check(const json_t *info, struct gw_problem *p);
+
+/* Record it for the executor @p executor_id (GET /runtimes shows it). Returns 0, or -1 with the
+ * reply queued in *res. */
+int gw_runtime_info_store(struct gw_request *rq, const char *executor_id, const json_t *info,
+                          enum gw_result *res);
+
+/* While a judged job runs: add the tests finished so far ("tests") and "progress" {done, total}
+ * to its JSON @p job, from row @p row of @p r (JOB_COLUMNS). Nothing for other states. Returns 0,
+ * or -1 when the database failed (the job is left as it was). */
+int gw_job_add_progress(struct gw_request *rq, const PGresult *r, int row, json_t *job);
 
 /* A long-poll's length in ms for @p seconds, capped by --max-wait. */
 long gw_wait_ms(struct gw_request *rq, double seconds);

@@ -87,7 +87,7 @@ static int validate(json_t *root, const char **status, const char **verdict, con
     static const char *const fields[] = {
         "lease", "status", "verdict", "result", "value", "error", "stdout", "stdout_truncated",
         "stderr", "stderr_truncated", "usage", "exit_code", "signal", "tests", "score",
-        "max_score", "compile_output", NULL};
+        "max_score", "compile_output", "groups", NULL};
     if (!json_is_object(root))
         return gw_fail(p, 422, "invalid-field", "Invalid field", "", "the body must be an object");
     if (gw_only_fields(root, fields, "", p) || gw_field_string(root, "lease", true, lease, p) ||
@@ -116,6 +116,7 @@ static int validate(json_t *root, const char **status, const char **verdict, con
         check_type(root, "exit_code", JSON_INTEGER, JSON_NULL, "an integer or null", p) ||
         check_type(root, "signal", JSON_INTEGER, JSON_NULL, "an integer or null", p) ||
         check_type(root, "tests", JSON_ARRAY, JSON_ARRAY, "an array", p) ||
+        check_type(root, "groups", JSON_ARRAY, JSON_ARRAY, "an array", p) ||
         check_type(root, "score", JSON_INTEGER, JSON_REAL, "a number", p) ||
         check_type(root, "max_score", JSON_INTEGER, JSON_REAL, "a number", p))
         return -1;

@@ -78,6 +78,8 @@ enum gw_result gw_handle_jobs_get(struct gw_request *rq)
     if (g)
         gw_wait_cancel(rq->gw->waiters, g);
     json_t *job = gw_job_row_to_json(r, 0, true);
+    if (job)
+        gw_job_add_progress(rq, r, 0, job); /* a running judged job: the tests so far */
     PQclear(r);
     return gw_reply_json(rq, 200, job);
 }

@@ -8,6 +8,7 @@
 #include "jobs/job_json.h"
 #include "jobs/job_spec.h"
 #include "metrics.h"
+#include "problems.h"
 #include "queue/events.h"
 #include "queue/submitter.h"
 #include "sha256.h"
@@ -182,16 +183,23 @@ enum gw_result gw_jobs_submit(struct gw_request *rq, json_t *jobs, bool batch)
     sub->batch = batch;
     snprintf(sub->tenant, sizeof sub->tenant, "%s", rq->who.tenant);
     sub->token_id = rq->who.token_id;
+    struct gw_stored_problems problems;
+    enum gw_result res;
+    if (gw_problems_resolve(rq, jobs, &problems, &res))
+        return res;
     for (size_t i = 0; i < n; i++) {
         struct gw_problem p;
         char prefix[32] = "";
         if (batch)
             snprintf(prefix, sizeof prefix, "jobs[%zu].", i);
-        if (gw_job_parse(json_array_get(jobs, i), &gw->cfg, gw->catalog, prefix, &sub->in[i],
-                         &p))
+        if (gw_job_parse_with(json_array_get(jobs, i), &gw->cfg, gw->catalog, &problems, prefix,
+                              &sub->in[i], &p)) {
+            gw_stored_problems_free(&problems);
             return gw_reply_problem(rq, &p);
+        }
         sub->n = i + 1;
     }
+    gw_stored_problems_free(&problems);
     if (key) { /* the fingerprint covers the whole request, canonically encoded */
         char *canon = json_dumps(jobs, JSON_COMPACT | JSON_SORT_KEYS);
         if (!canon)

@@ -113,10 +113,22 @@ static bool is_identifier(const char *s)
     return true;
 }
 
-static int parse_limits(const struct ctx *c, const json_t *v, struct gw_limits *out)
+static const char *const limit_names[] = {"cpu_ms", "wall_ms", "memory_mb", "output_kb",
+                                          "processes"};
+
+/* The effective limits: the server's defaults, then a stored problem's (@p base, may be NULL;
+ * capped by the server's maximum), then the job's own. */
+static int parse_limits(const struct ctx *c, const json_t *v, const json_t *base,
+                        struct gw_limits *out)
 {
-    static const char *names[] = {"cpu_ms", "wall_ms", "memory_mb", "output_kb", "processes"};
+    const char *const *names = limit_names;
     *out = c->cfg->limits_default;
+    for (int i = 0; base && i < 5; i++) {
+        const json_t *b = json_object_get(base, names[i]);
+        long cap = (&c->cfg->limits_max.cpu_ms)[i];
+        if (json_is_integer(b) && json_integer_value(b) >= 1)
+            (&out->cpu_ms)[i] = json_integer_value(b) > cap ? cap : (long)json_integer_value(b);
+    }
     if (!v)
         return 0;
     if (!json_is_object(v))
@@ -345,10 +357,44 @@ static const struct field_rule fields[] = {
     {"tests", GW_KIND_FUNCTION | GW_KIND_PROGRAM},
     {"checker", GW_KIND_FUNCTION | GW_KIND_PROGRAM},
     {"stop_on_failure", GW_KIND_FUNCTION | GW_KIND_PROGRAM},
+    {"expected", GW_KIND_PROGRAM},      {"problem", GW_KIND_PROGRAM},
 };
+
+const struct gw_stored_problem *gw_stored_problem_find(const struct gw_stored_problems *set,
+                                                       const char *name)
+{
+    for (size_t i = 0; set && i < set->n; i++)
+        if (strcmp(set->items[i].name, name) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+int gw_checker_validate(const json_t *v, unsigned kind, const struct gw_config *cfg,
+                        const struct gw_catalog *cat, const char *prefix, struct gw_problem *p)
+{
+    struct ctx c = {prefix ? prefix : "", cfg, cat, p};
+    (void)kind; /* the same rules for every kind; a function job's custom checker fails on the
+                 * executor (UnsupportedChecker): it compares program output only */
+    return parse_checker(&c, v);
+}
+
+int gw_limits_validate(const json_t *v, const struct gw_config *cfg, const char *prefix,
+                       struct gw_problem *p)
+{
+    struct ctx c = {prefix ? prefix : "", cfg, NULL, p};
+    struct gw_limits ignored;
+    return parse_limits(&c, v, NULL, &ignored);
+}
 
 int gw_job_parse(const json_t *root, const struct gw_config *cfg, const struct gw_catalog *cat,
                  const char *prefix, struct gw_job_input *out, struct gw_problem *p)
+{
+    return gw_job_parse_with(root, cfg, cat, NULL, prefix, out, p);
+}
+
+int gw_job_parse_with(const json_t *root, const struct gw_config *cfg,
+                      const struct gw_catalog *cat, const struct gw_stored_problems *problems,
+                      const char *prefix, struct gw_job_input *out, struct gw_problem *p)
 {
     struct ctx c = {prefix ? prefix : "", cfg, cat, p};
     char f[160];
@@ -432,16 +478,41 @@ int gw_job_parse(const json_t *root, const struct gw_config *cfg, const struct g
         if (parse_tests(&c, tests, k))
             return -1;
     }
+    const json_t *expected = json_object_get(root, "expected");
+    if (expected) {
+        if (tests)
+            return fail_field(&c, "expected", "cannot be combined with tests (each test has its "
+                                              "expected output)");
+        if (check_base64(&c, "expected", expected, true))
+            return -1;
+    }
+    const json_t *problem_name = json_object_get(root, "problem");
+    const struct gw_stored_problem *problem = NULL;
+    if (problem_name) {
+        if (!json_is_string(problem_name))
+            return wrong_type(&c, "problem", "a string", problem_name);
+        if (tests || stdin_v || expected)
+            return fail_field(&c, "problem", "cannot be combined with tests, stdin or expected "
+                                             "(the problem has the tests)");
+        problem = gw_stored_problem_find(problems, json_string_value(problem_name));
+        if (!problem)
+            return gw_fail(p, INVALID, path(&c, f, sizeof f, "problem"),
+                           "no stored problem '%.64s' (PUT /problems/<name> creates one)",
+                           json_string_value(problem_name));
+    }
     const json_t *checker = json_object_get(root, "checker");
     const json_t *stop = json_object_get(root, "stop_on_failure");
-    if ((checker || stop) && !tests)
-        return fail_field(&c, checker ? "checker" : "stop_on_failure", "needs tests");
+    if (checker && !tests && !expected && !problem)
+        return fail_field(&c, "checker", "needs tests, expected or problem");
+    if (stop && !tests && !problem)
+        return fail_field(&c, "stop_on_failure", "needs tests or problem");
     if (checker && parse_checker(&c, checker))
         return -1;
     if (stop && !json_is_boolean(stop))
         return wrong_type(&c, "stop_on_failure", "a boolean", stop);
 
-    if (parse_limits(&c, json_object_get(root, "limits"), &out->limits))
+    if (parse_limits(&c, json_object_get(root, "limits"), problem ? problem->limits : NULL,
+                     &out->limits))
         return -1;
     out->priority = 0;
     const json_t *prio = json_object_get(root, "priority");
@@ -471,6 +542,10 @@ int gw_job_parse(const json_t *root, const struct gw_config *cfg, const struct g
     json_object_del(spec, "max_attempts");
     json_object_del(spec, "labels");
     json_object_set(spec, "limits", limits);
+    if (problem) /* pinned: the tests of the manifest current now, whatever happens later */
+        json_object_set_new(spec, "problem",
+                            json_pack("{s:s, s:I, s:s}", "name", problem->name, "version",
+                                      (json_int_t)problem->version, "manifest", problem->manifest));
     if (k == GW_KIND_FUNCTION && !tests) {
         if (!json_object_get(spec, "args"))
             json_object_set_new(spec, "args", json_array());

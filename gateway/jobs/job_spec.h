@@ -26,6 +26,23 @@ struct gw_job_input {
     char *spec_text;   /* JSON object, malloc'd */
 };
 
+/* A stored problem as the validator sees it: resolved by the caller (handlers/problems_resolve.c)
+ * from the problems table before validating, so that validation itself stays free of I/O. */
+struct gw_stored_problem {
+    char name[128];
+    long version;
+    char manifest[65]; /* SHA-256 (hex) of the manifest blob: the tests by hash, checker, scoring */
+    json_t *limits;    /* the problem's default limits (object; owned) */
+};
+
+struct gw_stored_problems {
+    struct gw_stored_problem *items;
+    size_t n;
+};
+
+const struct gw_stored_problem *gw_stored_problem_find(const struct gw_stored_problems *set,
+                                                       const char *name);
+
 /**
  * Validate @p root against the configuration and catalog. @p prefix is prepended to field names
  * in problems ("jobs[2]."; may be ""). Returns 0 and fills @p out (release with
@@ -34,6 +51,19 @@ struct gw_job_input {
 int gw_job_parse(const json_t *root, const struct gw_config *cfg, const struct gw_catalog *cat,
                  const char *prefix, struct gw_job_input *out, struct gw_problem *p);
 
+/* The same, with the stored problems a job may name in "problem" (@p problems may be NULL: then
+ * naming one is a 422). A problem job's spec carries {"name", "version", "manifest"}. */
+int gw_job_parse_with(const json_t *root, const struct gw_config *cfg,
+                      const struct gw_catalog *cat, const struct gw_stored_problems *problems,
+                      const char *prefix, struct gw_job_input *out, struct gw_problem *p);
+
 void gw_job_input_free(struct gw_job_input *in);
+
+/* A "checker" or "limits" value as a job of @p kind may have it (stored problems use the same
+ * rules); problems name the field after @p prefix. Return 0 or -1 with @p p filled. */
+int gw_checker_validate(const json_t *v, unsigned kind, const struct gw_config *cfg,
+                        const struct gw_catalog *cat, const char *prefix, struct gw_problem *p);
+int gw_limits_validate(const json_t *v, const struct gw_config *cfg, const char *prefix,
+                       struct gw_problem *p);
 
 #endif

@@ -27,7 +27,7 @@ GATEWAY_BIN = os.environ.get("JOBGATE_GATEWAY_BIN",
 PG_SH = os.path.join(REPO, "scripts", "pg.sh")
 
 # Extra catalog entries: one runtime per leasing test (see the `runtime` fixture).
-TEST_RUNTIMES = ["t%02d" % i for i in range(36)]
+TEST_RUNTIMES = ["t%02d" % i for i in range(39)]  # --runtimes takes at most 1023 bytes
 RUNTIMES_OPTION = ",".join(rt + "=call+function+program" for rt in TEST_RUNTIMES)
 
 # Short timings so that retries happen within a test; never asserted on. Leases are long by

@@ -20,7 +20,8 @@ OPERATIONS = [(m.upper(), t, op) for t, item in SPEC["paths"].items()
 
 def concrete(template):
     # A token id that does not exist: never revoke another test's token.
-    return template.replace("{id}", "999999999" if template.startswith("/admin/") else SOME_ID)
+    path = template.replace("{id}", "999999999" if template.startswith("/admin/") else SOME_ID)
+    return path.replace("{name}", "p1").replace("{sha256}", "0" * 64).replace("{token}", SOME_ID)
 
 
 def call(client, method, path, **kw):
@@ -252,6 +253,10 @@ def test_database_down(own_pg, gateway_factory):
         "job_result": {"lease": SOME_ID, "status": "failed"},
         "executor_lease": lease_body, "executor_heartbeat": lease_ref,
         "executor_release": lease_ref, "tokens_create": {"role": "client", "name": "x"},
+        "jobs_wait": {"ids": [SOME_ID]},
+        "job_progress": {"lease": SOME_ID, "done": 0, "total": 1, "tests": []},
+        "problems_put": {"tests": [{"input": "", "expected": ""}]},
+        "blobs_create": {"data": ""},
     }
     for c in role_clients.values():  # verified once, the tokens stay cached
         assert c.get("/runtimes").status == 200
