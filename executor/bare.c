@@ -351,7 +351,9 @@ int ex_runner_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_res
     if (!r->box)
         return ex_bare_run(r, run, res);
     atomic_store(&r->cancel, false);
-    return sbx_run(r->box, run, res);
+    struct sbx_run with_net = *run;
+    with_net.network = r->network;
+    return sbx_run(r->box, &with_net, res);
 }
 
 void ex_runner_cancel(struct ex_runner *r)

@@ -62,6 +62,11 @@ static const struct option_def options[] = {
         "largest pickled result or JSON value a job may return, in KiB"),
     NUM(excerpt_bytes, "excerpt-bytes", "JOBGATE_EXCERPT_BYTES", "256", 0, 1048576,
         "bytes of output kept per test"),
+    STR(allow_network_labels, "allow-network-labels", "JOBGATE_ALLOW_NETWORK_LABELS", "",
+        "jobs carrying one of these labels (comma-separated KEY=VALUE, e.g. network=host) run in the "
+        "executor's network namespace with IP sockets allowed (empty: no job has a network)"),
+    STR(allow_network_runtimes, "allow-network-runtimes", "JOBGATE_ALLOW_NETWORK_RUNTIMES", "",
+        "every job of these runtimes (comma-separated) runs with the executor's network (empty: none)"),
     {"log-level", "JOBGATE_LOG_LEVEL", OPT_LOGLEVEL, offsetof(struct ex_config, log_level),
      sizeof(enum jg_log_level), "info", 0, 0, "debug, info, warn or error"},
 };
@@ -133,14 +138,36 @@ static const struct option_def *find_option(const char *name, size_t len)
     return NULL;
 }
 
-int ex_config_has_runtime(const struct ex_config *cfg, const char *name)
+int ex_config_list_has(const char *list, const char *item)
 {
-    size_t n = strlen(name);
-    for (const char *p = cfg->runtimes; *p;) {
+    size_t n = strlen(item);
+    for (const char *p = list; *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
+        if (len == n && strncmp(p, item, n) == 0)
             return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+int ex_config_has_runtime(const struct ex_config *cfg, const char *name)
+{
+    return ex_config_list_has(cfg->runtimes, name);
+}
+
+/* Each entry of --allow-network-labels is KEY=VALUE with a non-empty KEY (the gateway's label rules). */
+static int check_network_labels(const char *list)
+{
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (!eq || eq == p) {
+            fprintf(stderr, "jobgate-executor: --allow-network-labels: expected KEY=VALUE entries, "
+                            "got '%.*s'\n", (int)len, p);
+            return -EINVAL;
+        }
         p += len + (end ? 1 : 0);
     }
     return 0;
@@ -171,6 +198,8 @@ static int check_consistency(struct ex_config *cfg)
                         "none (development only)\n");
         return -EINVAL;
     }
+    if (check_network_labels(cfg->allow_network_labels))
+        return -EINVAL;
     /* Every declared runtime must be one we can run: an unknown one would lease jobs we then fail. */
     int count = 0;
     for (const char *p = cfg->runtimes; *p;) {

@@ -30,6 +30,8 @@ struct ex_config {
     long compile_memory_mb;
     long result_kb;           /* cap on a call's pickled result and a function's JSON value */
     long excerpt_bytes;       /* per-test output excerpt kept in the result */
+    char allow_network_labels[512];   /* comma-separated KEY=VALUE: jobs with such a label get the network */
+    char allow_network_runtimes[256]; /* comma-separated runtimes whose jobs all get the network */
     enum jg_log_level log_level;
 };
 
@@ -45,5 +47,8 @@ const char *ex_isolation_name(enum ex_isolation level);
 
 /* Whether runtime @p name is in the comma-separated cfg->runtimes. */
 int ex_config_has_runtime(const struct ex_config *cfg, const char *name);
+
+/* Whether the comma-separated @p list has the entry @p item (exactly). */
+int ex_config_list_has(const char *list, const char *item);
 
 #endif

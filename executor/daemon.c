@@ -115,6 +115,9 @@ void *ex_worker(void *arg)
         JG_DEBUG("executor", "slot %u: job %s (%s %s, attempt %ld)", runner->slot, a->job.id, a->job.runtime,
                  a->job.kind == EX_KIND_CALL ? "call" : a->job.kind == EX_KIND_FUNCTION ? "function" : "program",
                  a->job.attempt);
+        runner->network = ex_job_network(&a->job, d->cfg);
+        if (runner->network == SBX_NETWORK_HOST)
+            JG_INFO("executor", "job %s runs with the network (--allow-network-*)", a->job.id);
         struct ex_exec x = {runner, d->cfg, &a->cancelled};
         json_t *outcome = NULL;
         int rc = ex_runtime_run(&x, &a->job, &outcome);

@@ -80,15 +80,38 @@ int ex_job_parse(const json_t *j, struct ex_job *out, char *err, size_t errlen)
         return -1;
     }
     out->spec = json_incref((json_t *)spec);
+    const json_t *labels = json_object_get(j, "labels");
+    out->labels = json_is_object(labels) ? json_incref((json_t *)labels) : json_object();
     return 0;
+}
+
+enum sbx_network ex_job_network(const struct ex_job *job, const struct ex_config *cfg)
+{
+    if (ex_config_list_has(cfg->allow_network_runtimes, job->runtime))
+        return SBX_NETWORK_HOST;
+    if (!cfg->allow_network_labels[0])
+        return SBX_NETWORK_NONE;
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)job->labels, key, value)
+    {
+        char label[sizeof cfg->allow_network_labels];
+        if (json_is_string(value) &&
+            snprintf(label, sizeof label, "%s=%s", key, json_string_value(value)) < (int)sizeof label &&
+            ex_config_list_has(cfg->allow_network_labels, label))
+            return SBX_NETWORK_HOST;
+    }
+    return SBX_NETWORK_NONE;
 }
 
 void ex_job_free(struct ex_job *job)
 {
     free(job->code);
     json_decref(job->spec);
+    json_decref(job->labels);
     job->code = NULL;
     job->spec = NULL;
+    job->labels = NULL;
 }
 
 void ex_job_run_limits(const struct ex_limits *lim, struct sbx_limits *out)

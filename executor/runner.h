@@ -16,6 +16,7 @@ struct ex_runner {
     char work_dir[256];        /* bare: per-run directories go below it */
     _Atomic pid_t bare_pgid;   /* bare: process group of the current run, 0 between runs */
     atomic_bool cancel;        /* set by ex_runner_cancel; cleared when a run starts */
+    enum sbx_network network;  /* sandbox: the network of the current job's runs (set per job) */
 };
 
 /* Same contract as sbx_run(): 0 when the program ran (res->verdict is its outcome), -errno when the

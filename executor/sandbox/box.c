@@ -45,7 +45,7 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     box->id = id;
     box->uid = ctx->cfg.first_uid + id;
     box->gid = (gid_t)box->uid;
-    box->mnt_ns = box->net_ns = box->uts_ns = box->devnull = box->cancel = -1;
+    box->mnt_ns = box->net_ns = box->uts_ns = box->host_net = box->devnull = box->cancel = -1;
     box->spawner_sock = box->spawner_pidfd = box->claim = -1;
     box->init.pid = -1;
     box->init.pidfd = box->init.sock = box->init.boxfs = -1;
@@ -78,6 +78,12 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     rc = sbx_ns_create(&tree, ctx->cfg.hostname, &box->mnt_ns, &box->net_ns, &box->uts_ns, err, errlen);
     if(rc)
         goto out;
+    box->host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if(box->host_net < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "open /proc/self/ns/net: %s", strerror(-rc));
+        goto out;
+    }
     rc = sbx_spawner_start(box, err, errlen);
     if(rc)
         goto out;
@@ -108,6 +114,7 @@ void sbx_box_close(struct sbx_box *box)
     sbx_close(&box->mnt_ns);
     sbx_close(&box->net_ns);
     sbx_close(&box->uts_ns);
+    sbx_close(&box->host_net);
     sbx_close(&box->devnull);
     sbx_close(&box->cancel);
     sbx_close(&box->claim);

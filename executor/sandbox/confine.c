@@ -40,11 +40,12 @@ static int set_limits(const struct sbx_limits *lim)
 }
 
 int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile,
-                const char *cwd, const char **step)
+                enum sbx_network network, const char *cwd, const char **step)
 {
     int rc = 0;
-    (void)profile; /* one profile today; the ctx holds its BPF */
-    struct sock_fprog prog = {.len = box->ctx->bpf_len, .filter = box->ctx->bpf};
+    (void)profile; /* one profile today; the ctx holds its BPF, one variant per network setting */
+    unsigned net = network == SBX_NETWORK_HOST ? SBX_NETWORK_HOST : SBX_NETWORK_NONE;
+    struct sock_fprog prog = {.len = box->ctx->bpf_len[net], .filter = box->ctx->bpf[net]};
 
     *step = "setsid";
     if(setsid() < 0 && errno != EPERM) /* EPERM: already a group leader (a zygote child may be) */
@@ -100,5 +101,5 @@ int sbx_confine_self(const struct sbx_box *box, const struct sbx_limits *lim, en
     const char *step;
     struct sbx_limits l = *lim;
     sbx_limits_default(&l);
-    return sbx_confine(box, &l, profile, NULL, &step);
+    return sbx_confine(box, &l, profile, SBX_NETWORK_NONE, NULL, &step);
 }

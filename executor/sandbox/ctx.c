@@ -155,10 +155,13 @@ int sbx_ctx_init(struct sbx_ctx **out, const struct sbx_config *cfg, char *err, 
         sbx_errf(err, errlen, "this host cannot enforce: %s", missing);
         goto out;
     }
-    rc = sbx_seccomp_build(SBX_PROFILE_DEFAULT, &ctx->bpf, &ctx->bpf_len);
-    if(rc) {
-        sbx_errf(err, errlen, "seccomp filter: %s", strerror(-rc));
-        goto out;
+    for(int net = SBX_NETWORK_NONE; net <= SBX_NETWORK_HOST; net++) {
+        rc = sbx_seccomp_build(SBX_PROFILE_DEFAULT, (enum sbx_network)net, &ctx->bpf[net],
+                               &ctx->bpf_len[net]);
+        if(rc) {
+            sbx_errf(err, errlen, "seccomp filter: %s", strerror(-rc));
+            goto out;
+        }
     }
     ctx->cap_last = 40;
     if(sbx_read_small(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof buf) == 0)
@@ -184,6 +187,7 @@ void sbx_ctx_close(struct sbx_ctx *ctx)
         free(ctx->strings[i]);
     free(ctx->strings);
     free(ctx->binds);
-    free(ctx->bpf);
+    free(ctx->bpf[SBX_NETWORK_NONE]);
+    free(ctx->bpf[SBX_NETWORK_HOST]);
     free(ctx);
 }

@@ -8,8 +8,9 @@
  *
  * The request carries argv, envp, cwd, limits and the targets of the run's binds (serialized) and five
  * descriptors (SCM_RIGHTS): stdin, stdout and stderr pipes, the status pipe and the failure pipe, then one
- * detached read-only mount per bind. init attaches the binds, then clones the program vfork-style, reaps it,
- * writes its status and exits, which kills whatever the program left in the pid namespace.
+ * detached read-only mount per bind. init attaches the binds (and, for a run with SBX_NETWORK_HOST, moves
+ * to the box creator's network namespace), then clones the program vfork-style, reaps it, writes its status
+ * and exits, which kills whatever the program left in the pid namespace.
  *
  * Both children are cloned from a possibly multi-threaded supervisor: until execve they use plain syscall
  * wrappers only (no malloc, no stdio, no glibc set*id broadcast). */
@@ -35,6 +36,7 @@ struct request_hdr {
     uint32_t size; /* of the whole request */
     uint32_t argc, envc, nbinds;
     int32_t profile;
+    int32_t network;
     struct sbx_limits lim;
 };
 
@@ -46,6 +48,7 @@ struct plan {
     const struct sbx_box *box;
     struct sbx_limits lim;
     enum sbx_profile profile;
+    enum sbx_network network;
     char **argv, **envp;
     const char *cwd;
     int fd[NFDS];
@@ -77,7 +80,7 @@ static SBX_NO_ASAN _Noreturn void program_main(const struct plan *p)
        dup3(rep, 3, O_CLOEXEC) < 0)
         goto fail;
     close_range(4, ~0u, 0);
-    int rc = sbx_confine(p->box, &p->lim, p->profile, p->cwd, &step);
+    int rc = sbx_confine(p->box, &p->lim, p->profile, p->network, p->cwd, &step);
     if(rc) {
         errno = -rc;
         goto fail;
@@ -140,6 +143,7 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
     }
     p->lim = h.lim;
     p->profile = (enum sbx_profile)h.profile;
+    p->network = h.network == SBX_NETWORK_HOST ? SBX_NETWORK_HOST : SBX_NETWORK_NONE;
     return 0;
 }
 
@@ -148,7 +152,7 @@ void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bo
     const char *step = "pdeathsig";
     struct plan p = {.box = box};
     int rc;
-    const int keep[] = {sock, boxfs, tmpfs, box->mnt_ns, box->net_ns, box->uts_ns};
+    const int keep[] = {sock, boxfs, tmpfs, box->mnt_ns, box->net_ns, box->uts_ns, box->host_net};
     /* Nothing of the host lives on in the run. */
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
     /* Back within the OOM killer's reach (the spawner may have left itself out): a run with no killable
@@ -203,6 +207,12 @@ void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bo
         errno = -rc;
         goto fail;
     }
+    /* A run with the network leaves the box's empty namespace for the creator's; init is still root here,
+     * and the program inherits the namespace at clone. Only this one run: init exits with it. */
+    step = "setns host net";
+    if(p.network == SBX_NETWORK_HOST && setns(box->host_net, CLONE_NEWNET) < 0)
+        goto fail;
+    close(box->host_net);
     /* This run's binds, into init's private mount namespace (targets are in the box's own tree). */
     for(uint32_t i = 0; i < p.nbinds; i++) {
         if(move_mount(p.bind_fd[i], "", AT_FDCWD, p.bind_target[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
@@ -327,7 +337,7 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
     static const char *const empty[] = {NULL};
     const char *const *envp = run->envp ? run->envp : empty;
     const char *cwd = run->cwd ? run->cwd : "/box";
-    struct request_hdr h = {.lim = *lim, .profile = (int32_t)run->profile};
+    struct request_hdr h = {.lim = *lim, .profile = (int32_t)run->profile, .network = (int32_t)run->network};
     int all_fds[NFDS + SBX_RUN_BINDS_MAX];
     memcpy(all_fds, fds, NFDS * sizeof fds[0]);
     size_t size = sizeof h + strlen(cwd) + 1;

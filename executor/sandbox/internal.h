@@ -54,7 +54,8 @@ int sbx_cg_run_end(struct sbx_cg *cg, struct sbx_cg_usage *u);
 /* ---- seccomp.c ---- */
 
 /* Build the BPF program of profile into a malloc'd array; the caller owns *out. */
-int sbx_seccomp_build(enum sbx_profile profile, struct sock_filter **out, unsigned short *len);
+int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct sock_filter **out,
+                      unsigned short *len);
 
 /* ---- mounts.c ---- */
 
@@ -92,7 +93,7 @@ int sbx_ns_create(const struct sbx_tree *t, const char *hostname, int *mnt, int 
 /* The confinement sequence shared by sbx_run's program child and zygote children. On failure *step names
  * the step that failed. cwd may be NULL. Async-signal-safe. */
 int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile,
-                const char *cwd, const char **step);
+                enum sbx_network network, const char *cwd, const char **step);
 
 /* ---- util.c ---- */
 
@@ -174,8 +175,8 @@ struct sbx_ctx {
     size_t nstrings;
     struct sbx_caps caps;
     enum sbx_cgroup_mode cg_mode; /* what boxes use: caps.cgroup, or forced */
-    struct sock_filter *bpf;
-    unsigned short bpf_len;
+    struct sock_filter *bpf[2]; /* by enum sbx_network: the filter without and with AF_INET/AF_INET6 */
+    unsigned short bpf_len[2];
     int cap_last;              /* highest capability number of this kernel */
 };
 
@@ -201,6 +202,7 @@ struct sbx_box {
     uid_t uid;
     gid_t gid;
     int mnt_ns, net_ns, uts_ns;
+    int host_net;              /* the creator's network namespace: SBX_NETWORK_HOST runs join it */
     int devnull;               /* stdin when the run gives none */
     int cancel;                /* eventfd: sbx_box_cancel() -> the running sbx_run() */
     void *stack;               /* SBX_CHILD_STACK bytes: the program child's stack until it execs */

@@ -137,7 +137,8 @@ struct sbx_box;
 
 /* Prepare slot id: uid/gid first_uid+id (refused with -EADDRINUSE if another process holds that uid's
  * box), a cgroup, a long-lived set of namespaces (mount tree built once: tmpfs root, read-only binds,
- * minimal /dev and /etc, pivot_root; empty network namespace; own hostname), a spawner process inside the
+ * minimal /dev and /etc, pivot_root; empty network namespace; own hostname), a descriptor of the caller's
+ * network namespace (for SBX_NETWORK_HOST runs), a spawner process inside the
  * box's cgroups, and the first run's init, set up and waiting. Costs a few ms; do it at daemon start. */
 int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *err, size_t errlen);
 void sbx_box_close(struct sbx_box *box); /* box must not be running */
@@ -189,6 +190,15 @@ enum sbx_profile {
     SBX_PROFILE_DEFAULT = 0, /* the deny-list in seccomp.c: namespaces, mounts, ptrace, bpf, keyrings... */
 };
 
+/* The network a run sees. NONE: the box's own network namespace, which has no interface up (not even lo),
+ * and socket() is limited to AF_UNIX. HOST: the network namespace of the process that created the box
+ * (the executor's), with AF_INET and AF_INET6 sockets allowed too - for jobs an administrator lets out;
+ * everything else about the run is as confined as without it. */
+enum sbx_network {
+    SBX_NETWORK_NONE = 0,
+    SBX_NETWORK_HOST = 1,
+};
+
 struct sbx_run {
     const char *const *argv;  /* argv[0] is the program's path inside the box (absolute or ./x in cwd) */
     const char *const *envp;  /* NULL = empty environment; nothing is inherited from the supervisor */
@@ -202,6 +212,7 @@ struct sbx_run {
     size_t nfiles_out;
     struct sbx_limits limits; /* zeros = defaults */
     enum sbx_profile profile;
+    enum sbx_network network; /* 0 = SBX_NETWORK_NONE */
     /* Read-only (nosuid, nodev) binds of host paths into this run only, e.g. a cached virtual environment:
      * mounted by the run's init before the program exists, gone with the run. The target must already exist
      * in the box's tree and be of the source's type; the tree has an empty directory /mnt for this. A missing

@@ -90,6 +90,7 @@ struct emitter {
     } fix[MAX_FIXUPS];
     size_t nfix;
     int overflow;
+    int inet; /* socket() may create AF_INET/AF_INET6 sockets (SBX_NETWORK_HOST) */
 };
 
 static size_t emit(struct emitter *e, unsigned short code, unsigned k, unsigned char jt, unsigned char jf)
@@ -139,8 +140,12 @@ static void body(struct emitter *e, enum kind kind)
     switch(kind) {
     case K_RET:
         break;
-    case K_SOCKET: /* only AF_UNIX: no AF_INET, AF_VSOCK, netlink, packet (there is no network anyway) */
+    case K_SOCKET: /* AF_UNIX (and AF_INET/AF_INET6 with the network): no AF_VSOCK, netlink, packet */
         load(e, ARG_LO(0));
+        if(e->inet) {
+            jeq(e, 2 /* AF_INET */, L_ALLOW);
+            jeq(e, 10 /* AF_INET6 */, L_ALLOW);
+        }
         jeq_else(e, 1 /* AF_UNIX */, L_ALLOW, L_KILL);
         break;
     case K_CLONE: /* threads and plain forks yes, new namespaces no */
@@ -254,7 +259,8 @@ static int build_default(struct emitter *e)
     return 0;
 }
 
-int sbx_seccomp_build(enum sbx_profile profile, struct sock_filter **out, unsigned short *len)
+int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct sock_filter **out,
+                      unsigned short *len)
 {
     struct emitter *e = calloc(1, sizeof *e);
     int rc = 0;
@@ -262,6 +268,7 @@ int sbx_seccomp_build(enum sbx_profile profile, struct sock_filter **out, unsign
     *len = 0;
     if(!e)
         return -ENOMEM;
+    e->inet = network == SBX_NETWORK_HOST;
     switch(profile) {
     case SBX_PROFILE_DEFAULT:
         rc = build_default(e);

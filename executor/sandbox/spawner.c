@@ -40,8 +40,8 @@ struct spawn_reply {
 
 static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
 {
-    const int keep[] = {sock, box->mnt_ns, box->net_ns, box->uts_ns, box->cg.mem_procs, box->cg.pids_procs,
-                        box->cg.cpu_procs};
+    const int keep[] = {sock, box->mnt_ns, box->net_ns, box->uts_ns, box->host_net,
+                        box->cg.mem_procs, box->cg.pids_procs, box->cg.cpu_procs};
     bool cgroup_ns = (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0;
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -57,7 +57,7 @@ static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
     }
     if(sbx_cg_attach_self(&box->cg) < 0)
         _exit(2);
-    sbx_close_all_except(keep, 4); /* done with the cgroup.procs fds */
+    sbx_close_all_except(keep, 5); /* done with the cgroup.procs fds */
     for(;;) {
         int fds[SBX_FDS_MAX] = {-1, -1, -1, -1}, pidfd = -1, n = 0;
         char go;

@@ -43,7 +43,8 @@ int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait *
         PQclear(r);
         return 0;
     }
-    /* The spec column is already JSON: splice it in rather than parse and re-encode it. */
+    /* The spec and labels columns are already JSON: splice them in rather than parse and re-encode them.
+     * Labels go to executors so that an administrator can grant some jobs the network by label. */
     struct jg_buf out;
     jg_buf_init(&out, (size_t)1 << 31);
     int rc = jg_buf_printf(&out, "{\"jobs\":[");
@@ -58,6 +59,8 @@ int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait *
         rc = rc ? rc : jg_buf_printf(&out, ",\"kind\":\"%s\",\"max_attempts\":%s,\"spec\":",
                                      db_str(r, i, 5), db_str(r, i, 6));
         rc = rc ? rc : jg_buf_append(&out, db_str(r, i, 7), strlen(db_str(r, i, 7)));
+        rc = rc ? rc : jg_buf_append(&out, ",\"labels\":", 10);
+        rc = rc ? rc : jg_buf_append(&out, db_str(r, i, 8), strlen(db_str(r, i, 8)));
         rc = rc ? rc : jg_buf_append(&out, "}", 1);
     }
     rc = rc ? rc : jg_buf_printf(&out, "],\"lease_ttl_ms\":%ld}", w->lease_ms);

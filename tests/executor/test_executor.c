@@ -145,6 +145,50 @@ static const struct {
     {"\"float\"", "abc", "abd", "WA"},
 };
 
+/* --allow-network-labels / --allow-network-runtimes: which jobs get the executor's network. */
+START_TEST(job_network_grant)
+{
+    struct ex_config cfg;
+    const char *argv[] = {"x", "--gateway", "http://g", "--token", "t", "--allow-network-labels",
+                          "network=host,zone=lab", "--allow-network-runtimes", "cpp17"};
+    ck_assert_int_eq(load(&cfg, 9, argv), EX_CONFIG_OK);
+    static const struct {
+        const char *labels; /* NULL: the lease entry has none (an older gateway) */
+        const char *runtime;
+        enum sbx_network want;
+    } cases[] = {
+        {"{\"network\":\"host\"}", "c11", SBX_NETWORK_HOST},
+        {"{\"a\":\"b\",\"zone\":\"lab\"}", "c11", SBX_NETWORK_HOST},
+        {"{\"network\":\"yes\"}", "c11", SBX_NETWORK_NONE},
+        {"{\"network=host\":\"\"}", "c11", SBX_NETWORK_NONE},
+        {"{}", "c11", SBX_NETWORK_NONE},
+        {NULL, "c11", SBX_NETWORK_NONE},
+        {NULL, "cpp17", SBX_NETWORK_HOST},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = lease_entry("{\"kind\":\"program\",\"code\":\"aGk=\",\"limits\":{\"cpu_ms\":1,"
+                                "\"wall_ms\":1,\"memory_mb\":1,\"output_kb\":1,\"processes\":1}}");
+        json_object_set_new(j, "runtime", json_string(cases[i].runtime));
+        if (cases[i].labels)
+            json_object_set_new(j, "labels", json_loads(cases[i].labels, 0, NULL));
+        struct ex_job job;
+        char err[160];
+        ck_assert_int_eq(ex_job_parse(j, &job, err, sizeof err), 0);
+        ck_assert_msg(ex_job_network(&job, &cfg) == cases[i].want, "case %zu", i);
+        ex_job_free(&job);
+        json_decref(j);
+    }
+    const char *none[] = {"x", "--gateway", "http://g", "--token", "t"};
+    ck_assert_int_eq(load(&cfg, 5, none), EX_CONFIG_OK);
+    ck_assert_str_eq(cfg.allow_network_labels, ""); /* off by default */
+    ck_assert_str_eq(cfg.allow_network_runtimes, "");
+    const char *bad[] = {"x", "--gateway", "http://g", "--token", "t", "--allow-network-labels", "network"};
+    ck_assert_int_eq(load(&cfg, 7, bad), EX_CONFIG_ERROR);
+    bad[6] = "a=b,=c";
+    ck_assert_int_eq(load(&cfg, 7, bad), EX_CONFIG_ERROR);
+}
+END_TEST
+
 START_TEST(checker_output)
 {
     size_t n = sizeof output_cases / sizeof *output_cases;
@@ -292,6 +336,7 @@ int main(void)
     tcase_add_test(t, config_rejects_bad_input);
     tcase_add_test(t, job_parse_and_limits);
     tcase_add_test(t, job_parse_rejects);
+    tcase_add_test(t, job_network_grant);
     tcase_add_test(t, checker_output);
     tcase_add_test(t, checker_custom_unsupported);
     tcase_add_test(t, checker_values);

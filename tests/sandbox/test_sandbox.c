@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -294,6 +297,51 @@ START_TEST(test_run_binds)
     sbx_result_free(&res);
     unlink(file);
     rmdir(dir);
+}
+END_TEST
+
+/* SBX_NETWORK_HOST: this run reaches a listener of the supervisor's network namespace over IP; runs
+ * without it (before and after, same box) are killed at socket(AF_INET) and have no interface anyway. */
+START_TEST(test_network_host)
+{
+    struct sbx_result res;
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    ck_assert_int_ge(lfd, 0);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(lfd, 4), 0);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+    char code[256];
+    snprintf(code, sizeof code, "import socket; socket.create_connection(('127.0.0.1', %d)).sendall(b'hi')",
+             ntohs(a.sin_port));
+    const char *argv[] = {"/usr/bin/python3", "-I", "-c", code, NULL};
+    struct sbx_run run = {.argv = argv, .stdin_fd = -1};
+    for(int round = 0; round < 3; round++) {
+        run.network = round == 1 ? SBX_NETWORK_HOST : SBX_NETWORK_NONE;
+        ck_assert_int_eq(sbx_run(box, &run, &res), 0);
+        if(run.network == SBX_NETWORK_NONE) {
+            ck_assert_msg(res.verdict == SBX_SYS, "%s: %s", sbx_verdict_name(res.verdict), res.err.data);
+        } else {
+            ck_assert_msg(res.verdict == SBX_OK, "%s: %s %s", sbx_verdict_name(res.verdict), res.message,
+                          res.err.data);
+            int c = accept(lfd, NULL, NULL);
+            char buf[8] = "";
+            ck_assert_int_ge(c, 0);
+            ck_assert_int_eq(read(c, buf, sizeof buf - 1), 2);
+            ck_assert_str_eq(buf, "hi");
+            close(c);
+        }
+        sbx_result_free(&res);
+    }
+    /* Other address families stay forbidden with the network: a netlink socket is still SYS. */
+    const char *nl[] = {"/usr/bin/python3", "-I", "-c", "import socket; socket.socket(socket.AF_NETLINK, "
+                        "socket.SOCK_RAW, 0)", NULL};
+    struct sbx_run nlrun = {.argv = nl, .stdin_fd = -1, .network = SBX_NETWORK_HOST};
+    ck_assert_int_eq(sbx_run(box, &nlrun, &res), 0);
+    ck_assert_msg(res.verdict == SBX_SYS, "%s", sbx_verdict_name(res.verdict));
+    sbx_result_free(&res);
+    close(lfd);
 }
 END_TEST
 
@@ -604,6 +652,7 @@ int main(void)
     tcase_add_test(tc, test_files_in_and_out);
     tcase_add_test(tc, test_bad_input_name);
     tcase_add_test(tc, test_run_binds);
+    tcase_add_test(tc, test_network_host);
     tcase_add_test(tc, test_exec_failure_is_internal);
     tcase_add_test(tc, test_wall_limit);
     tcase_add_test(tc, test_cpu_limit);
