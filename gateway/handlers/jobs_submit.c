@@ -44,7 +44,7 @@ static enum gw_result reply_created(struct gw_request *rq, json_t *list, bool ba
     return gw_reply_json(rq, 201, job);
 }
 
-static void announce(struct gw_request *rq, size_t n)
+void gw_jobs_announce(struct gw_request *rq, size_t n)
 {
     atomic_fetch_add(&rq->gw->queue_depth, (long)n);
     gw_metrics_add(GW_JOBS_SUBMITTED, (long)n);
@@ -59,7 +59,7 @@ enum gw_result gw_jobs_submit_resumed(struct gw_request *rq)
         snprintf(failed.errmsg, sizeof failed.errmsg, "group commit failed");
         return gw_reply_db_error(rq, &failed);
     }
-    announce(rq, sub->n);
+    gw_jobs_announce(rq, sub->n);
     json_t *list = json_array();
     for (size_t i = 0; i < sub->n; i++)
         json_array_append_new(list, created_json(&sub->in[i], sub->ids[i], sub->created[i]));
@@ -145,7 +145,7 @@ static enum gw_result submit_idempotent(struct gw_request *rq, struct gw_submiss
         PQclear(r);
         return gw_reply_db_error(rq, db);
     }
-    announce(rq, sub->n);
+    gw_jobs_announce(rq, sub->n);
     json_t *list = json_array();
     for (size_t i = 0; i < sub->n; i++) {
         char iso[48];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "handlers/handlers.h"
+#include "judge0/judge0.h"
 
 #define ANY_USER (GW_ROLE_CLIENT | GW_ROLE_EXECUTOR | GW_ROLE_ADMIN)
 #define CLIENT (GW_ROLE_CLIENT | GW_ROLE_ADMIN)
@@ -32,6 +33,24 @@ const struct gw_route gw_routes[] = {
     {"GET", "/admin/tokens", ADMIN, false, gw_handle_tokens_list, "tokens_list"},
     {"POST", "/admin/tokens", ADMIN, true, gw_handle_tokens_create, "tokens_create"},
     {"DELETE", "/admin/tokens/*", ADMIN, false, gw_handle_tokens_revoke, "tokens_revoke"},
+    /* Judge0 CE 1.13.1 (gateway/judge0/): "batch" before the token patterns. */
+    {"POST", "/submissions/batch", CLIENT, true, j0_handle_batch_create, "j0_batch_create"},
+    {"GET", "/submissions/batch", CLIENT, false, j0_handle_batch_get, "j0_batch_get"},
+    {"POST", "/submissions", CLIENT, true, j0_handle_submissions_create, "j0_create"},
+    {"GET", "/submissions", CLIENT, false, j0_handle_submissions_list, "j0_list"},
+    {"GET", "/submissions/*", CLIENT, false, j0_handle_submissions_get, "j0_get"},
+    {"DELETE", "/submissions/*", CLIENT, false, j0_handle_submissions_delete, "j0_delete"},
+    {"GET", "/languages/all", ANY_USER, false, j0_handle_languages_all, "j0_languages_all"},
+    {"GET", "/languages", ANY_USER, false, j0_handle_languages, "j0_languages"},
+    {"GET", "/languages/*", ANY_USER, false, j0_handle_language, "j0_language"},
+    {"GET", "/statuses", ANY_USER, false, j0_handle_statuses, "j0_statuses"},
+    {"GET", "/about", ANY_USER, false, j0_handle_about, "j0_about"},
+    {"GET", "/version", ANY_USER, false, j0_handle_version, "j0_version"},
+    {"GET", "/config_info", ANY_USER, false, j0_handle_config_info, "j0_config_info"},
+    {"GET", "/system_info", ANY_USER, false, j0_handle_system_info, "j0_system_info"},
+    {"GET", "/workers", ANY_USER, false, j0_handle_workers, "j0_workers"},
+    {"POST", "/authenticate", ANY_USER, false, j0_handle_authenticate, "j0_authenticate"},
+    {"POST", "/authorize", ADMIN, false, j0_handle_authorize, "j0_authorize"},
     {"GET", "/healthz", 0, false, gw_handle_healthz, "healthz"},
     {"GET", "/readyz", 0, false, gw_handle_readyz, "readyz"},
     {"GET", "/metrics", 0, false, gw_handle_metrics, "metrics"},
