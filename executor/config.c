@@ -46,6 +46,15 @@ static const struct option_def options[] = {
     STR(python, "python", "JOBGATE_PYTHON", "/usr/bin/python3", "Python interpreter (path inside the box)"),
     STR(gcc, "gcc", "JOBGATE_GCC", "/usr/bin/gcc", "C compiler (path inside the box)"),
     STR(gxx, "gxx", "JOBGATE_GXX", "/usr/bin/g++", "C++ compiler (path inside the box)"),
+    STR(venv_dir, "venv-dir", "JOBGATE_VENV_DIR", "/var/cache/jobgate/venvs",
+        "where the virtual environments of jobs' requirements are cached (one per requirement list)"),
+    STR(pip_index_url, "pip-index-url", "JOBGATE_PIP_INDEX_URL", "",
+        "package index that requirements are installed from (empty: none)"),
+    STR(pip_find_links, "pip-find-links", "JOBGATE_PIP_FIND_LINKS", "",
+        "local directory of wheels that requirements are installed from (empty: none); with neither "
+        "option, jobs with requirements fail"),
+    NUM(pip_timeout_s, "pip-timeout", "JOBGATE_PIP_TIMEOUT", "600", 1, 86400,
+        "seconds one requirements install may take"),
     NUM(lease_wait_s, "lease-wait", "JOBGATE_LEASE_WAIT", "20", 0, 600,
         "seconds one lease request long-polls"),
     NUM(http_timeout_s, "http-timeout", "JOBGATE_HTTP_TIMEOUT", "15", 1, 600,
@@ -62,6 +71,10 @@ static const struct option_def options[] = {
         "largest pickled result or JSON value a job may return, in KiB"),
     NUM(excerpt_bytes, "excerpt-bytes", "JOBGATE_EXCERPT_BYTES", "256", 0, 1048576,
         "bytes of output kept per test"),
+    STR(cache_dir, "cache-dir", "JOBGATE_CACHE_DIR", "/var/cache/jobgate/blobs",
+        "where stored problems' test data and compiled checkers are cached, by SHA-256"),
+    NUM(cache_mb, "cache-mb", "JOBGATE_CACHE_MB", "1024", 1, 1048576,
+        "size of that cache in MiB; least recently used files go first"),
     STR(allow_network_labels, "allow-network-labels", "JOBGATE_ALLOW_NETWORK_LABELS", "",
         "jobs carrying one of these labels (comma-separated KEY=VALUE, e.g. network=host) run in the "
         "executor's network namespace with IP sockets allowed (empty: no job has a network)"),
@@ -196,6 +209,16 @@ static int check_consistency(struct ex_config *cfg)
     if (strcmp(cfg->backend, "bare") == 0 && cfg->min_isolation != EX_ISOLATION_NONE) {
         fprintf(stderr, "jobgate-executor: --backend bare isolates nothing; it needs --min-isolation "
                         "none (development only)\n");
+        return -EINVAL;
+    }
+    if (cfg->pip_index_url[0] && strncmp(cfg->pip_index_url, "http://", 7) != 0 &&
+        strncmp(cfg->pip_index_url, "https://", 8) != 0) {
+        fprintf(stderr, "jobgate-executor: --pip-index-url: expected an http:// or https:// URL, got '%s'\n",
+                cfg->pip_index_url);
+        return -EINVAL;
+    }
+    if ((cfg->pip_find_links[0] && cfg->pip_find_links[0] != '/') || cfg->venv_dir[0] != '/') {
+        fprintf(stderr, "jobgate-executor: --pip-find-links and --venv-dir must be absolute paths\n");
         return -EINVAL;
     }
     if (check_network_labels(cfg->allow_network_labels))

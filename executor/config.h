@@ -22,6 +22,10 @@ struct ex_config {
     char python[256];         /* interpreter path inside the box */
     char gcc[256];
     char gxx[256];
+    char venv_dir[256];       /* cached virtual environments of Python jobs' requirements */
+    char pip_index_url[512];  /* package index for requirements ("" = none) */
+    char pip_find_links[256]; /* local directory of wheels for requirements ("" = none) */
+    long pip_timeout_s;       /* one requirements install, at most */
     long lease_wait_s;        /* long-poll length of POST /executor/lease */
     long http_timeout_s;      /* per request, on top of the long-poll */
     long max_response_kb;     /* cap on any answer from the gateway */
@@ -30,6 +34,8 @@ struct ex_config {
     long compile_memory_mb;
     long result_kb;           /* cap on a call's pickled result and a function's JSON value */
     long excerpt_bytes;       /* per-test output excerpt kept in the result */
+    char cache_dir[256];      /* test data cache (cache.h) */
+    long cache_mb;            /* its size bound */
     char allow_network_labels[512];   /* comma-separated KEY=VALUE: jobs with such a label get the network */
     char allow_network_runtimes[256]; /* comma-separated runtimes whose jobs all get the network */
     enum jg_log_level log_level;

@@ -8,15 +8,17 @@
 
 #include "checker.h"
 #include "runtime.h"
+#include "venv.h"
 
 extern const char ex_call_harness_py[];
 extern const char ex_function_harness_py[];
 
-/* One harness run: @p job_file (payload.pkl or solution.py) + @p extra (input.json or NULL). */
-static int run_harness(const struct ex_exec *x, const struct ex_job *job, const char *harness,
-                       const char *job_file, const char *extra, struct sbx_result *res)
+/* One harness run: @p job_file (payload.pkl or solution.py) + @p extra (input.json or NULL), with the
+ * interpreter (and requirements) of @p env. */
+static int run_harness(const struct ex_exec *x, const struct ex_job *job, const struct ex_pyenv *env,
+                       const char *harness, const char *job_file, const char *extra, struct sbx_result *res)
 {
-    const char *argv[] = {x->cfg->python, "-I", "-B", "harness.py", NULL};
+    const char *argv[] = {env->python, "-I", "-B", "harness.py", NULL};
     struct sbx_file_in in[3] = {
         {"harness.py", harness, strlen(harness), -1, 0644},
         {job_file, job->code, job->code_len, -1, 0644},
@@ -25,7 +27,8 @@ static int run_harness(const struct ex_exec *x, const struct ex_job *job, const 
     uint64_t cap = (uint64_t)x->cfg->result_kb * 1024 / 3 * 4 + (1u << 20);
     struct sbx_file_out out[] = {{"outcome.json", cap}};
     struct sbx_run run = {.argv = argv, .envp = ex_run_env, .stdin_fd = -1, .files_in = in,
-                          .nfiles_in = extra ? 3 : 2, .files_out = out, .nfiles_out = 1};
+                          .nfiles_in = extra ? 3 : 2, .files_out = out, .nfiles_out = 1,
+                          .binds = &env->bind, .nbinds = env->nbinds};
     ex_job_run_limits(&job->limits, &run.limits);
     if (run.limits.file_size_bytes < cap)
         run.limits.file_size_bytes = cap;
@@ -84,8 +87,11 @@ static json_t *harness_outcome(const struct sbx_result *res, size_t excerpt,
 int ex_python_call(const struct ex_exec *x, const struct ex_job *job, json_t **outcome)
 {
     struct sbx_result res;
+    struct ex_pyenv env;
     json_t *doc;
-    run_harness(x, job, ex_call_harness_py, "payload.pkl", NULL, &res); /* res carries any failure */
+    if (ex_pyenv_init(x, job, &env, outcome))
+        return 0;
+    run_harness(x, job, &env, ex_call_harness_py, "payload.pkl", NULL, &res); /* res carries any failure */
     *outcome = harness_outcome(&res, 0, &doc);
     sbx_result_free(&res);
     if (!*outcome) {
@@ -112,6 +118,7 @@ static char *function_input(const struct ex_job *job, const json_t *args, const 
 struct function_tests {
     const struct ex_exec *x;
     const struct ex_job *job;
+    const struct ex_pyenv *env;
     const struct ex_checker *checker;
 };
 
@@ -123,7 +130,7 @@ static int function_test(void *ctx, const json_t *test, json_t *rec, json_t **fa
         return -ENOMEM;
     struct sbx_result res;
     json_t *doc;
-    run_harness(ft->x, ft->job, ex_function_harness_py, "solution.py", input, &res);
+    run_harness(ft->x, ft->job, ft->env, ex_function_harness_py, "solution.py", input, &res);
     free(input);
     json_t *o = harness_outcome(&res, (size_t)ft->x->cfg->excerpt_bytes, &doc);
     sbx_result_free(&res);
@@ -156,6 +163,9 @@ static int function_test(void *ctx, const json_t *test, json_t *rec, json_t **fa
 
 int ex_python_function(const struct ex_exec *x, const struct ex_job *job, json_t **outcome)
 {
+    struct ex_pyenv env;
+    if (ex_pyenv_init(x, job, &env, outcome))
+        return 0;
     if (json_object_get(job->spec, "tests")) {
         struct ex_checker checker;
         char err[160];
@@ -164,7 +174,7 @@ int ex_python_function(const struct ex_exec *x, const struct ex_job *job, json_t
             *outcome = ex_outcome_failed("UnsupportedChecker", "%s", err);
             return 0;
         }
-        struct function_tests ft = {x, job, &checker};
+        struct function_tests ft = {x, job, &env, &checker};
         json_t *o = json_object(), *failed = NULL;
         rc = ex_run_tests(x, job, function_test, &ft, o, &failed);
         if (rc == -ECANCELED) {
@@ -186,7 +196,7 @@ int ex_python_function(const struct ex_exec *x, const struct ex_job *job, json_t
     }
     struct sbx_result res;
     json_t *doc;
-    run_harness(x, job, ex_function_harness_py, "solution.py", input, &res);
+    run_harness(x, job, &env, ex_function_harness_py, "solution.py", input, &res);
     free(input);
     *outcome = harness_outcome(&res, 0, &doc);
     sbx_result_free(&res);

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -27,6 +28,9 @@ GATEWAY = BUILD / "gateway" / "jobgate-gateway"
 EXECUTOR = BUILD / "executor" / "jobgate-executor"
 BACKEND = os.environ.get("JOBGATE_E2E_BACKEND", "sandbox" if os.geteuid() == 0 else "bare")
 LEASE_TTL_MS = 1500
+# Box uids of this session's executors: far from the default 60000 and random, so that test runs,
+# quick starts and other executors on the same host never claim the same box.
+UID_BASE = random.SystemRandom().randrange(100_000, 2_000_000, 1000)
 
 
 def free_port() -> int:
@@ -92,6 +96,13 @@ class Executor:
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def wait_running(self, job_id: str, timeout: float = 60):
+        """Until a slot has started the job (the gateway says "running" from the lease on)."""
+        deadline = time.monotonic() + timeout
+        while f": job {job_id} (" not in self.text():
+            assert time.monotonic() < deadline and self.proc.poll() is None, self.text()
+            time.sleep(0.02)
+
 
 class Cluster:
     def __init__(self, tmp: Path):
@@ -106,6 +117,12 @@ class Cluster:
         self.start_gateway()
         self.client = Client(self.url, self.token("client"))
         self.executors: list[Executor] = []
+        self.shared: Executor | None = None
+        # The package index of jobs' requirements: a wheel directory with one tiny package.
+        self.wheels = tmp / "wheels"
+        self.wheels.mkdir()
+        subprocess.check_call(["/usr/bin/python3", str(ROOT / "tests" / "executor" / "make_wheel.py"),
+                               str(self.wheels), "jgtiny", "1.0"], stdout=subprocess.DEVNULL)
 
     def token(self, role: str) -> str:
         out = subprocess.check_output([str(GATEWAY), "token", "create", "--role", role, "--name", f"e2e-{role}",
@@ -129,7 +146,9 @@ class Cluster:
     def start_executor(self, *extra: str, name: str = "e2e") -> Executor:
         log = self.tmp / f"executor-{len(self.executors)}.log"
         args = [str(EXECUTOR), "--gateway", self.url, "--token", self.exec_token, "--name", name,
-                "--lease-wait", "5", "--log-level", "debug", "--work-dir", str(self.tmp)]
+                "--lease-wait", "5", "--log-level", "debug", "--work-dir", str(self.tmp),
+                "--venv-dir", str(self.tmp / "venvs"), "--pip-find-links", str(self.wheels),
+                "--first-uid", str(UID_BASE + 16 * len(self.executors))]
         if BACKEND == "bare":
             args += ["--backend", "bare", "--min-isolation", "none"]
         args += list(extra)
@@ -142,6 +161,16 @@ class Cluster:
             time.sleep(0.02)
         assert proc.poll() is None, ex.text()
         return ex
+
+    def shared_executor(self) -> Executor:
+        """The executor most tests use (2 slots); started again when a test stopped it."""
+        if self.shared is None or self.shared.proc.poll() is not None:
+            self.shared = self.start_executor("--slots", "2")
+        return self.shared
+
+    def logs(self) -> str:
+        """Every executor's log so far."""
+        return "".join(ex.text() for ex in self.executors)
 
     def stop(self):
         for ex in self.executors:
@@ -165,10 +194,10 @@ def cluster():
         c.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def executor(cluster):
     """The shared executor most tests use (2 slots)."""
-    return cluster.start_executor("--slots", "2")
+    return cluster.shared_executor()
 
 
 @pytest.fixture

@@ -125,7 +125,9 @@ def test_program_ok(client, runtime, source):
     assert job["status"] == "completed" and job["verdict"] == "OK", job
     assert unb64(job["stdout"]) == b"42\n"
     assert job["exit_code"] == 0 and job["signal"] is None
-    assert job["usage"]["wall_ms"] >= 0 and job["usage"]["memory_kb"] > 0
+    assert job["usage"]["wall_ms"] >= 0 and job["usage"]["memory_kb"] >= 0
+    if runtime == "python3":  # MBs; a tiny C program's v1 peak above the box's baseline can read 0
+        assert job["usage"]["memory_kb"] > 0
 
 
 @pytest.mark.parametrize("runtime,source", [("c11", C_SUM), ("cpp17", CPP_SUM), ("python3", PY_SUM)])

@@ -1,5 +1,7 @@
 /* Unit tests of the executor's pure parts. */
 #include <check.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "runner.h"
 #include "runtimes/checker.h"
 #include "runtimes/runtime.h"
+#include "runtimes/venv.h"
 
 /* --- options ------------------------------------------------------------------------------------- */
 
@@ -327,6 +330,155 @@ START_TEST(bare_runs_and_verdicts)
 }
 END_TEST
 
+/* --- requirements: cached virtual environments, from a wheel the test writes ---------------------- */
+
+static char venv_root[64], wheels[64];
+
+static void venv_setup(void)
+{
+    char cmd[512];
+    snprintf(venv_root, sizeof venv_root, "/tmp/ex-test-venvs-XXXXXX");
+    snprintf(wheels, sizeof wheels, "/tmp/ex-test-wheels-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(venv_root));
+    ck_assert_ptr_nonnull(mkdtemp(wheels));
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/make_wheel.py %s jgtiny 1.0 >/dev/null", EX_TEST_DIR, wheels);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void venv_teardown(void)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", venv_root, wheels);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void venv_config(struct ex_config *cfg, bool with_index)
+{
+    const char *argv[] = {"x", "--gateway", "http://g", "--token", "t", "--venv-dir", venv_root,
+                          "--pip-find-links", wheels};
+    ck_assert_int_eq(ex_config_load(cfg, with_index ? 9 : 7, (char **)argv), EX_CONFIG_OK);
+}
+
+static json_t *reqs(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+START_TEST(venv_path_is_the_sorted_list)
+{
+    struct ex_config cfg;
+    char a[512], b[512], c[512];
+    venv_config(&cfg, true);
+    json_t *r1 = reqs("[\"b>=1\", \"a\"]"), *r2 = reqs("[\"a\", \"b>=1\", \"a\"]"), *r3 = reqs("[\"a\"]");
+    ck_assert_int_eq(ex_venv_path(&cfg, r1, a, sizeof a), 0);
+    ck_assert_int_eq(ex_venv_path(&cfg, r2, b, sizeof b), 0);
+    ck_assert_int_eq(ex_venv_path(&cfg, r3, c, sizeof c), 0);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    ck_assert_uint_eq(strlen(a), strlen(venv_root) + 1 + 32);
+    ck_assert(strncmp(a, venv_root, strlen(venv_root)) == 0);
+    json_decref(r1);
+    json_decref(r2);
+    json_decref(r3);
+    /* Options, paths and URLs never reach pip. */
+    const char *bad[] = {"[\"-r/etc/passwd\"]", "[\"pkg @ file:///etc\"]", "[\"../x\"]", "[1]", "[\"\"]"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *r = reqs(bad[i]);
+        bool installed;
+        char msg[256];
+        ck_assert_msg(ex_venv_ensure(&cfg, r, a, sizeof a, &installed, msg, sizeof msg) == -EINVAL, "%s", bad[i]);
+        ck_assert_ptr_nonnull(strstr(msg, "package requirements"));
+        json_decref(r);
+    }
+}
+END_TEST
+
+START_TEST(venv_installs_once_then_caches)
+{
+    struct ex_config cfg;
+    char dir[512], again[512], msg[1024], cmd[700], line[128] = "";
+    bool installed;
+    venv_config(&cfg, true);
+    json_t *r = reqs("[\"jgtiny==1.0\"]");
+    ck_assert_msg(ex_venv_ensure(&cfg, r, dir, sizeof dir, &installed, msg, sizeof msg) == 0, "%s", msg);
+    ck_assert(installed);
+    snprintf(cmd, sizeof cmd, "%s/bin/python3 -I -c 'import jgtiny, cloudpickle; print(jgtiny.VALUE)'", dir);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_int_eq(pclose(f), 0);
+    ck_assert_str_eq(line, "jgtiny 1.0\n"); /* the package, and the system's cloudpickle beside it */
+    snprintf(cmd, sizeof cmd, "%s.tmp", dir);
+    ck_assert_int_ne(access(cmd, F_OK), 0); /* renamed into place */
+    ck_assert_int_eq(ex_venv_ensure(&cfg, r, again, sizeof again, &installed, msg, sizeof msg), 0);
+    ck_assert(!installed);
+    ck_assert_str_eq(again, dir);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(venv_failure_says_what_pip_said)
+{
+    struct ex_config cfg;
+    char dir[512], msg[1024];
+    bool installed;
+    venv_config(&cfg, true);
+    json_t *r = reqs("[\"jgtiny\", \"no-such-package-anywhere\"]");
+    ck_assert_int_eq(ex_venv_ensure(&cfg, r, dir, sizeof dir, &installed, msg, sizeof msg), -EIO);
+    ck_assert(!installed);
+    ck_assert_msg(strstr(msg, "pip install failed: ERROR: ") == msg, "%s", msg);
+    ck_assert_msg(strstr(msg, "No matching distribution found for no-such-package-anywhere"), "%s", msg);
+    ck_assert_int_ne(access(dir, F_OK), 0); /* nothing cached */
+    json_decref(r);
+    /* Without a package index, nothing is tried. */
+    venv_config(&cfg, false);
+    r = reqs("[\"jgtiny\"]");
+    ck_assert_int_eq(ex_venv_ensure(&cfg, r, dir, sizeof dir, &installed, msg, sizeof msg), -EOPNOTSUPP);
+    ck_assert_msg(strstr(msg, "--pip-find-links"), "%s", msg);
+    json_decref(r);
+}
+END_TEST
+
+struct ensure_arg {
+    const struct ex_config *cfg;
+    json_t *reqs;
+    bool installed;
+    int rc;
+};
+
+static void *ensure_thread(void *p)
+{
+    struct ensure_arg *a = p;
+    char dir[512], msg[1024];
+    a->rc = ex_venv_ensure(a->cfg, a->reqs, dir, sizeof dir, &a->installed, msg, sizeof msg);
+    return NULL;
+}
+
+START_TEST(venv_concurrent_jobs_share_one_install)
+{
+    struct ex_config cfg;
+    venv_config(&cfg, true);
+    json_t *r = reqs("[\"jgtiny\"]");
+    struct ensure_arg a[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        a[i] = (struct ensure_arg){&cfg, r, false, -1};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, ensure_thread, &a[i]), 0);
+    }
+    int installs = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(a[i].rc, 0);
+        installs += a[i].installed;
+    }
+    ck_assert_int_eq(installs, 1);
+    json_decref(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("executor");
@@ -344,6 +496,14 @@ int main(void)
     tcase_add_test(t, outcome_of_run);
     tcase_add_test(t, bare_runs_and_verdicts);
     suite_add_tcase(s, t);
+    TCase *v = tcase_create("requirements");
+    tcase_set_timeout(v, 120);
+    tcase_add_checked_fixture(v, venv_setup, venv_teardown);
+    tcase_add_test(v, venv_path_is_the_sorted_list);
+    tcase_add_test(v, venv_installs_once_then_caches);
+    tcase_add_test(v, venv_failure_says_what_pip_said);
+    tcase_add_test(v, venv_concurrent_jobs_share_one_install);
+    suite_add_tcase(s, v);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
