@@ -14,11 +14,12 @@ chmod 755 $work
 gwpid=
 trap '[ -n "$gwpid" ] && kill $gwpid 2>/dev/null; wait 2>/dev/null; ./scripts/pg.sh stop $work/pg; rm -rf $work' EXIT INT TERM
 
-[ -x build/gateway/jobgate-gateway ] || ./scripts/build.sh build >/dev/null
+BUILD=${BUILD:-build}
+[ -x $BUILD/gateway/jobgate-gateway ] || ./scripts/build.sh $BUILD >/dev/null
 command -v wrk >/dev/null || { echo "wrk missing: scripts/install-deps.sh" >&2; exit 1; }
 db=$(./scripts/pg.sh start $work/pg)
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-gw=build/gateway/jobgate-gateway
+gw=$BUILD/gateway/jobgate-gateway
 $gw migrate --database "$db" 2>/dev/null
 token=$($gw token create --role client --name bench --database "$db" 2>/dev/null | tail -1)
 $gw --database "$db" --listen 127.0.0.1:$port --log-level warn --max-queued 100000000 ${GW_ARGS:-} 2>$work/gw.log &

@@ -221,7 +221,7 @@ int gw_server_start(struct gw_ctx *gw)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)gw->cfg.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)gw->cfg.connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)gw->cfg.connection_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, gw,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
