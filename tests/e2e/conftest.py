@@ -90,8 +90,8 @@ class Client:
 
 
 class Executor:
-    def __init__(self, proc: subprocess.Popen, log: Path):
-        self.proc, self.log = proc, log
+    def __init__(self, proc: subprocess.Popen, log: Path, first_uid: int):
+        self.proc, self.log, self.first_uid = proc, log, first_uid
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -129,11 +129,11 @@ class Cluster:
                                        "--database", self.db_url], text=True, stderr=subprocess.DEVNULL)
         return out.strip().splitlines()[-1]
 
-    def start_gateway(self):
+    def start_gateway(self, lease_ttl_ms: int = LEASE_TTL_MS):
         log = open(self.tmp / "gateway.log", "ab")
         self.gateway = subprocess.Popen(
             [str(GATEWAY), "--database", self.db_url, "--listen", f"127.0.0.1:{self.port}",
-             "--lease-ttl-ms", str(LEASE_TTL_MS), "--retry-backoff-ms", "100", "--sweep-interval-ms", "100"],
+             "--lease-ttl-ms", str(lease_ttl_ms), "--retry-backoff-ms", "100", "--sweep-interval-ms", "100"],
             stdout=log, stderr=log)
         for _ in range(200):
             try:
@@ -143,17 +143,27 @@ class Cluster:
                 time.sleep(0.05)
         raise RuntimeError("gateway did not start")
 
-    def start_executor(self, *extra: str, name: str = "e2e") -> Executor:
+    def stop_gateway(self, sig: int = signal.SIGTERM):
+        self.gateway.send_signal(sig)
+        self.gateway.wait(30)
+
+    def start_executor(self, *extra: str, name: str = "e2e", env: dict[str, str] | None = None) -> Executor:
+        """An executor with extra options; env is added to its environment (with JOBGATE_TOKEN there,
+        the token is not on its command line)."""
         log = self.tmp / f"executor-{len(self.executors)}.log"
-        args = [str(EXECUTOR), "--gateway", self.url, "--token", self.exec_token, "--name", name,
+        first_uid = UID_BASE + 16 * len(self.executors)
+        args = [str(EXECUTOR), "--gateway", self.url, "--name", name,
                 "--lease-wait", "5", "--log-level", "debug", "--work-dir", str(self.tmp),
                 "--venv-dir", str(self.tmp / "venvs"), "--pip-find-links", str(self.wheels),
-                "--first-uid", str(UID_BASE + 16 * len(self.executors))]
+                "--first-uid", str(first_uid)]
+        if "JOBGATE_TOKEN" not in (env or {}):
+            args += ["--token", self.exec_token]
         if BACKEND == "bare":
             args += ["--backend", "bare", "--min-isolation", "none"]
         args += list(extra)
-        proc = subprocess.Popen(args, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-        ex = Executor(proc, log)
+        proc = subprocess.Popen(args, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})})
+        ex = Executor(proc, log, first_uid)
         self.executors.append(ex)
         for _ in range(200):
             if "slot(s), runtimes" in ex.text() or proc.poll() is not None:
