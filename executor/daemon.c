@@ -25,6 +25,7 @@ void ex_daemon_unlink(struct ex_daemon *d, struct ex_active *a)
         d->posting--;
     ex_job_free(&a->job);
     json_decref(a->outcome);
+    json_decref(a->progress);
     free(a);
     pthread_cond_broadcast(&d->changed);
 }
@@ -89,11 +90,46 @@ void ex_daemon_release(struct ex_daemon *d, struct ex_http *h)
     pthread_mutex_unlock(&d->mu);
 }
 
+long ex_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The tests a judged job finished so far, for the poster (runtime.h: ex_exec.progress). Slim
+ * records: no output excerpts, so a progress update stays small however long the test list. */
+static void on_progress(void *ctx, const json_t *tests, size_t total)
+{
+    static const char *const keep[] = {"index", "verdict", "usage", "exit_code", "signal",
+                                       "points", "group", NULL};
+    struct ex_active *a = ctx;
+    struct ex_daemon *d = ex_the_daemon;
+    pthread_mutex_lock(&d->mu);
+    if (!a->progress)
+        a->progress = json_array();
+    for (size_t i = json_array_size(a->progress); i < json_array_size(tests); i++) {
+        const json_t *rec = json_array_get(tests, i);
+        json_t *slim = json_object();
+        for (const char *const *k = keep; *k; k++)
+            if (json_object_get(rec, *k))
+                json_object_set(slim, *k, json_object_get(rec, *k));
+        json_array_append_new(a->progress, slim);
+    }
+    a->progress_total = total;
+    a->progress_dirty = true;
+    if (ex_now_ms() - a->progress_posted_ms >= EX_PROGRESS_INTERVAL_MS)
+        pthread_cond_broadcast(&d->changed);
+    pthread_mutex_unlock(&d->mu);
+}
+
 /* One slot: take the oldest QUEUED job, run it, hand the outcome to the poster. */
 void *ex_worker(void *arg)
 {
     struct ex_runner *runner = arg;
     struct ex_daemon *d = ex_the_daemon;
+    struct ex_http http; /* this slot's own connection: test data downloads */
+    bool have_http = ex_http_init(&http, d->cfg, NULL) == 0;
     pthread_mutex_lock(&d->mu);
     for (;;) {
         struct ex_active *a = NULL;
@@ -118,7 +154,8 @@ void *ex_worker(void *arg)
         runner->network = ex_job_network(&a->job, d->cfg);
         if (runner->network == SBX_NETWORK_HOST)
             JG_INFO("executor", "job %s runs with the network (--allow-network-*)", a->job.id);
-        struct ex_exec x = {runner, d->cfg, &a->cancelled};
+        struct ex_exec x = {runner, d->cfg, &a->cancelled, have_http ? &http : NULL, d->cache,
+                            on_progress, a};
         json_t *outcome = NULL;
         int rc = ex_runtime_run(&x, &a->job, &outcome);
         if (!rc && !outcome)
@@ -145,5 +182,7 @@ void *ex_worker(void *arg)
         pthread_cond_broadcast(&d->changed);
     }
     pthread_mutex_unlock(&d->mu);
+    if (have_http)
+        ex_http_close(&http);
     return NULL;
 }

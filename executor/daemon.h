@@ -29,6 +29,10 @@ struct ex_active {
     bool release;             /* the run was stopped by shutdown: hand the lease back */
     bool drop;                /* the lease is gone: forget the job, post nothing */
     json_t *outcome;          /* POSTING: the result document without the lease */
+    json_t *progress;         /* RUNNING a judged job: the tests finished so far (slim records) */
+    size_t progress_total;
+    bool progress_dirty;      /* not posted yet (the poster sends it, PUT /jobs/<id>/progress) */
+    long progress_posted_ms;  /* when it was last sent (CLOCK_MONOTONIC ms) */
     struct ex_active *next;
 };
 
@@ -41,6 +45,8 @@ struct ex_daemon {
     long queued, running, posting;
     long lease_ttl_ms;
     struct ex_runner *runners; /* one per slot */
+    struct ex_cache *cache;    /* test data and compiled checkers (NULL: none) */
+    json_t *runtime_info;      /* sent with the first lease (GET /runtimes shows it) */
     atomic_bool stopping;      /* SIGTERM: no new leases, no new runs */
     atomic_bool done;          /* everything is settled: heartbeat and poster end */
     /* counters for the log at exit */
@@ -64,5 +70,9 @@ json_t *ex_daemon_lease_list(struct ex_daemon *d, int only);
 void ex_daemon_release(struct ex_daemon *d, struct ex_http *h);
 /* Sleep up to ms, waking early when d->changed is signalled (d->mu held). */
 void ex_daemon_wait(struct ex_daemon *d, long ms);
+
+/* Progress of a judged job is posted at most this often. */
+#define EX_PROGRESS_INTERVAL_MS 250
+long ex_now_ms(void); /* CLOCK_MONOTONIC */
 
 #endif

@@ -73,6 +73,8 @@ void *ex_lease_loop(void *arg)
     json_t *body = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "executor_id", d->executor_id, "name", cfg->name,
                              "runtimes", runtimes_array(cfg), "slots", (json_int_t)cfg->slots, "max_jobs",
                              (json_int_t)1, "wait", (json_int_t)cfg->lease_wait_s);
+    if (d->runtime_info) /* once: what we run for each runtime (GET /runtimes) */
+        json_object_set(body, "runtime_info", d->runtime_info);
     long backoff_ms = 0;
     bool was_down = false;
     while (!atomic_load(&d->stopping)) {
@@ -93,6 +95,7 @@ void *ex_lease_loop(void *arg)
                 JG_INFO("executor", "gateway reachable again");
             was_down = false;
             backoff_ms = 0;
+            json_object_del(body, "runtime_info");
             take_jobs(d, resp);
         } else if (st != -ECANCELED) {
             backoff_ms = backoff_ms ? (backoff_ms * 2 > 10000 ? 10000 : backoff_ms * 2) : 200;

@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "daemon.h"
 #include "log.h"
 #include "random.h"
+#include "runtimes/runtime.h"
 #include "sandbox.h"
 
 static int make_uuid(char out[37])
@@ -208,6 +210,10 @@ int main(int argc, char **argv)
         return 1;
     if (setup_runners(&d, &ctx))
         return 1;
+    char cerr[512];
+    if (ex_cache_open(&d.cache, cfg.cache_dir, (uint64_t)cfg.cache_mb << 20, cerr, sizeof cerr))
+        JG_WARN("executor", "no test data cache (%s): jobs naming a stored problem will fail", cerr);
+    d.runtime_info = ex_runtime_info(&cfg);
     JG_INFO("executor", "executor %s (%s): %ld slot(s), runtimes %s, gateway %s", d.executor_id, cfg.name,
             cfg.slots, cfg.runtimes, cfg.gateway);
 
@@ -247,6 +253,14 @@ int main(int argc, char **argv)
         ex_daemon_unlink(&d, d.active);
     JG_INFO("executor", "stopped: %ld run, %ld results posted, %ld dropped, %ld handed back", d.jobs_run,
             d.results_posted, d.results_dropped, d.released);
+    if (d.cache) {
+        struct ex_cache_stats cs;
+        ex_cache_stats(d.cache, &cs);
+        JG_INFO("executor", "test data cache: %ld hit(s), %ld miss(es), %ld eviction(s), %ld file(s), %llu bytes",
+                cs.hits, cs.misses, cs.evictions, cs.entries, (unsigned long long)cs.bytes);
+        ex_cache_close(d.cache);
+    }
+    json_decref(d.runtime_info);
     for (long i = 0; i < cfg.slots; i++)
         if (d.runners[i].box)
             sbx_box_close(d.runners[i].box);

@@ -1,6 +1,7 @@
 /* The result poster: PUT each finished outcome until the gateway accepts it (200), refuses it for
  * good (409 stale lease, 404), or the heartbeat says the lease is lost. Network errors and 5xx are
  * retried with back-off: a finished result is never dropped for a transient failure. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,9 +12,46 @@
 
 static long now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return ex_now_ms();
+}
+
+/* A running judged job whose progress is due, or NULL; *next_ms gets the wait until the next one
+ * is due (or is left alone). Caller holds d->mu. */
+static struct ex_active *progress_due(struct ex_daemon *d, long *next_ms)
+{
+    long now = now_ms();
+    for (struct ex_active *a = d->active; a; a = a->next) {
+        if (a->state != EX_RUNNING || !a->progress_dirty || a->drop)
+            continue;
+        long wait = a->progress_posted_ms + EX_PROGRESS_INTERVAL_MS - now;
+        if (wait <= 0)
+            return a;
+        if (wait < *next_ms)
+            *next_ms = wait;
+    }
+    return NULL;
+}
+
+/* PUT the tests finished so far (d->mu held; released during the request). Refusals are left to
+ * the heartbeat, which decides whether the lease is lost. */
+static void post_progress(struct ex_daemon *d, struct ex_http *h, struct ex_active *a)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/jobs/%s/progress", a->job.id);
+    /* A copy: the worker keeps appending to a->progress while the request is under way. */
+    json_t *body = json_pack("{s:s, s:I, s:I, s:o}", "lease", a->job.lease, "done",
+                             (json_int_t)json_array_size(a->progress), "total",
+                             (json_int_t)a->progress_total, "tests", json_deep_copy(a->progress));
+    a->progress_dirty = false;
+    a->progress_posted_ms = now_ms();
+    pthread_mutex_unlock(&d->mu);
+    json_t *resp = NULL;
+    long st = body ? ex_http_json(h, "PUT", path, body, 0, &resp) : -ENOMEM;
+    if (st != 200)
+        JG_DEBUG("executor", "progress of %s not recorded (%ld)", path, st);
+    json_decref(resp);
+    json_decref(body);
+    pthread_mutex_lock(&d->mu);
 }
 
 void *ex_poster_loop(void *arg)
@@ -32,7 +70,12 @@ void *ex_poster_loop(void *arg)
             ;
         long wait_ms = backoff_ms ? next_try - now_ms() : 0;
         if (!a || wait_ms > 0) {
-            ex_daemon_wait(d, !a ? 1000 : wait_ms);
+            long next = !a ? 1000 : wait_ms;
+            struct ex_active *p = progress_due(d, &next);
+            if (p)
+                post_progress(d, &h, p);
+            else
+                ex_daemon_wait(d, next);
             continue;
         }
         char path[96], id[37];

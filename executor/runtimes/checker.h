@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum ex_checker_type { EX_CHECK_EXACT, EX_CHECK_LINES, EX_CHECK_TOKENS, EX_CHECK_FLOAT };
+enum ex_checker_type { EX_CHECK_EXACT, EX_CHECK_LINES, EX_CHECK_TOKENS, EX_CHECK_FLOAT, EX_CHECK_CUSTOM };
 
 struct ex_checker {
     enum ex_checker_type type;
@@ -15,7 +15,8 @@ struct ex_checker {
 };
 
 /* From a job's "checker" (NULL: the default, which is "lines" for programs and exact JSON equality
- * for functions). A custom checker is not supported yet: -ENOTSUP with a message in err. */
+ * for functions). A custom checker ({type, runtime, code}) is only recognised here (EX_CHECK_CUSTOM):
+ * compiling and running it is the program runtime's business (program.c). */
 int ex_checker_parse(const json_t *spec, struct ex_checker *out, char *err, size_t errlen);
 
 /* Compare a program's output with the expected output: "OK", "WA", or "PE" when the answer is right

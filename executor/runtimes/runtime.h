@@ -11,11 +11,20 @@
 #include "runner.h"
 #include "sandbox.h"
 
+struct ex_cache;
+struct ex_http;
+
 /* What a runtime needs to run one job on one slot. */
 struct ex_exec {
     struct ex_runner *runner;
     const struct ex_config *cfg;
     const atomic_bool *cancelled; /* set when the gateway cancels the job or the executor stops */
+    struct ex_http *http;         /* the slot's connection to the gateway (blob downloads); may be NULL */
+    struct ex_cache *cache;       /* test data and compiled checkers (cache.h); may be NULL */
+    /* Called after each test with the records so far (borrowed) and the number of tests: the
+     * daemon posts them (PUT /jobs/<id>/progress) so GET /jobs/<id> shows them. May be NULL. */
+    void (*progress)(void *ctx, const json_t *tests, size_t total);
+    void *progress_ctx;
 };
 
 /* Run @p job to its end. Returns 0 with *outcome set (a new reference: status completed with a
@@ -49,6 +58,17 @@ typedef int (*ex_test_fn)(void *ctx, const json_t *test, json_t *rec, json_t **f
  * failing test's, or OK) to @p outcome. Returns 0, or the test function's error. */
 int ex_run_tests(const struct ex_exec *x, const struct ex_job *job, ex_test_fn fn, void *ctx,
                  json_t *outcome, json_t **failed);
+
+/* The same for an explicit test list (a stored problem's). Scoring: a test earns its "points"
+ * (default 1) when it passes; tests sharing a "group" are a subtask that earns the sum of its
+ * tests' points only when every one of them ran and passed. With groups, @p outcome also gets
+ * "groups": [{name, score, max_score, verdict, tests}] in order of first appearance. */
+int ex_run_test_list(const struct ex_exec *x, const json_t *tests, bool stop_on_failure,
+                     ex_test_fn fn, void *ctx, json_t *outcome, json_t **failed);
+
+/* What this executor runs for each of its runtimes: {"c11": {version, compile, run}, ...}, the
+ * version as the compiler or interpreter prints it (runs them: call before starting threads). */
+json_t *ex_runtime_info(const struct ex_config *cfg);
 
 /* Per kind (python.c, program.c). Same contract as ex_runtime_run. */
 int ex_python_call(const struct ex_exec *x, const struct ex_job *job, json_t **outcome);

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "config.h"
 #include "job.h"
 #include "runner.h"
 #include "runtimes/checker.h"
 #include "runtimes/runtime.h"
 #include "runtimes/venv.h"
+#include "sha256.h"
 
 /* --- options ------------------------------------------------------------------------------------- */
 
@@ -210,13 +212,125 @@ START_TEST(checker_output)
 }
 END_TEST
 
-START_TEST(checker_custom_unsupported)
+START_TEST(checker_custom_recognised)
 {
     json_t *spec = json_pack("{s:s, s:s, s:s}", "type", "custom", "runtime", "c11", "code", "aGk=");
+    json_t *half = json_pack("{s:s, s:s}", "type", "custom", "runtime", "c11");
     struct ex_checker c;
     char err[160];
-    ck_assert_int_eq(ex_checker_parse(spec, &c, err, sizeof err), -ENOTSUP);
+    ck_assert_int_eq(ex_checker_parse(spec, &c, err, sizeof err), 0);
+    ck_assert_int_eq(c.type, EX_CHECK_CUSTOM); /* program.c compiles and runs it */
+    ck_assert_int_eq(ex_checker_parse(half, &c, err, sizeof err), -EINVAL);
     json_decref(spec);
+    json_decref(half);
+}
+END_TEST
+
+/* --- test lists: points, groups, stop_on_failure -------------------------------------------------- */
+
+/* A test function that answers each test's "want" verdict. */
+static int scripted_test(void *ctx, const json_t *test, json_t *rec, json_t **failed)
+{
+    (void)ctx, (void)failed;
+    json_object_set(rec, "verdict", json_object_get(test, "want"));
+    json_object_set_new(rec, "usage", json_pack("{s:i, s:i, s:i}", "cpu_ms", 2, "wall_ms", 3,
+                                                "memory_kb", 100));
+    return 0;
+}
+
+static int progress_calls;
+static void count_progress(void *ctx, const json_t *tests, size_t total)
+{
+    (void)ctx;
+    ck_assert_int_eq(total, 5);
+    ck_assert_int_eq(json_array_size(tests), (size_t)++progress_calls);
+}
+
+START_TEST(test_list_groups_and_points)
+{
+    json_error_t e;
+    json_t *tests = json_loads(
+        "[{\"want\":\"OK\",\"points\":2},"
+        " {\"want\":\"OK\",\"group\":\"a\",\"points\":5},"
+        " {\"want\":\"WA\",\"group\":\"a\",\"points\":5},"
+        " {\"want\":\"OK\",\"group\":\"b\",\"points\":10},"
+        " {\"want\":\"OK\",\"group\":\"b\"}]", 0, &e);
+    atomic_bool cancelled = false;
+    struct ex_exec x = {.cancelled = &cancelled, .progress = count_progress};
+    json_t *o = json_object(), *failed = NULL;
+    progress_calls = 0;
+    ck_assert_int_eq(ex_run_test_list(&x, tests, false, scripted_test, NULL, o, &failed), 0);
+    /* Every test ran; group a failed as a whole, group b passed as a whole. */
+    ck_assert_int_eq(progress_calls, 5);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "verdict")), "WA");
+    ck_assert_double_eq(json_number_value(json_object_get(o, "score")), 13);
+    ck_assert_double_eq(json_number_value(json_object_get(o, "max_score")), 23);
+    json_t *want = json_loads("[{\"name\":\"a\",\"score\":0.0,\"max_score\":10.0,\"verdict\":\"WA\","
+                              "\"tests\":2},{\"name\":\"b\",\"score\":11.0,\"max_score\":11.0,"
+                              "\"verdict\":\"OK\",\"tests\":2}]", 0, &e);
+    ck_assert(json_equal(json_object_get(o, "groups"), want));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "usage"), "cpu_ms")), 10);
+    json_decref(o);
+    json_decref(want);
+
+    /* Stopping at the first failure: group b never ran, so it cannot score. */
+    o = json_object();
+    x.progress = NULL;
+    ck_assert_int_eq(ex_run_test_list(&x, tests, true, scripted_test, NULL, o, &failed), 0);
+    ck_assert_int_eq(json_array_size(json_object_get(o, "tests")), 3);
+    ck_assert_double_eq(json_number_value(json_object_get(o, "score")), 2);
+    json_t *b = json_array_get(json_object_get(o, "groups"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(b, "verdict")), "SKIPPED");
+    ck_assert_double_eq(json_number_value(json_object_get(b, "score")), 0);
+    json_decref(o);
+    json_decref(tests);
+}
+END_TEST
+
+/* --- the test data cache ---------------------------------------------------------------------------- */
+
+static void hex_of(const char *s, char out[65])
+{
+    jg_sha256_hex(s, strlen(s), out);
+}
+
+START_TEST(cache_puts_evicts_lru_and_reindexes)
+{
+    char dir[] = "/tmp/jobgate-cache-test-XXXXXX", err[256], k1[65], k2[65], k3[65];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    hex_of("one", k1);
+    hex_of("two", k2);
+    hex_of("three", k3);
+    struct ex_cache *c;
+    ck_assert_int_eq(ex_cache_open(&c, dir, 10, err, sizeof err), 0);
+    ck_assert_int_eq(ex_cache_put(c, k1, "1111", 4), 0);
+    ck_assert_int_eq(ex_cache_put(c, k2, "2222", 4), 0);
+    int fd = ex_cache_open_blob(c, NULL, k1, err, sizeof err); /* k1 is now the most recent */
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(ex_cache_put(c, k3, "3333", 4), 0); /* 12 > 10 bytes: k2 goes */
+    ck_assert_int_eq(ex_cache_open_blob(c, NULL, k2, err, sizeof err), -ENOENT);
+    char *data;
+    size_t len;
+    ck_assert_int_eq(ex_cache_read(c, NULL, k1, &data, &len, err, sizeof err), 0);
+    ck_assert_str_eq(data, "1111");
+    free(data);
+    struct ex_cache_stats st;
+    ex_cache_stats(c, &st);
+    ck_assert_int_eq(st.entries, 2);
+    ck_assert_int_eq(st.bytes, 8);
+    ck_assert_int_eq(st.evictions, 1);
+    ck_assert_int_eq(ex_cache_put(c, "not-a-hash", "x", 1), -EINVAL);
+    ex_cache_close(c);
+    /* A new process finds what the last one left, and trims to its own bound. */
+    ck_assert_int_eq(ex_cache_open(&c, dir, 4, err, sizeof err), 0);
+    ex_cache_stats(c, &st);
+    ck_assert_int_eq(st.entries, 1);
+    ck_assert_int_eq(st.bytes, 4);
+    ex_cache_close(c);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -490,7 +604,9 @@ int main(void)
     tcase_add_test(t, job_parse_rejects);
     tcase_add_test(t, job_network_grant);
     tcase_add_test(t, checker_output);
-    tcase_add_test(t, checker_custom_unsupported);
+    tcase_add_test(t, checker_custom_recognised);
+    tcase_add_test(t, test_list_groups_and_points);
+    tcase_add_test(t, cache_puts_evicts_lru_and_reindexes);
     tcase_add_test(t, checker_values);
     tcase_add_test(t, verdict_mapping);
     tcase_add_test(t, outcome_of_run);

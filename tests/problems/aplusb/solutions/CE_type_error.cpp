@@ -1,0 +1,6 @@
+#include <string>
+int main()
+{
+    std::string s = 42;
+    return s.size();
+}
