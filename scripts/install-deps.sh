@@ -9,6 +9,7 @@ check libsubunit-dev
 postgresql-15 postgresql-client-15
 clang llvm libclang-rt-14-dev
 python3 python3-cloudpickle python3-pytest python3-jsonschema python3-yaml python3-venv python3-pip
+libpython3.11-testsuite
 wrk"
 
 # node/npm: only used to lint and contract-check the OpenAPI spec; take Debian's when none is installed.

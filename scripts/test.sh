@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run every test: install what is missing, build with warnings as errors, run the unit suites,
-# the integration and end-to-end suites against a throwaway PostgreSQL, then all of it again
-# under AddressSanitizer + UndefinedBehaviorSanitizer, and lint the OpenAPI contract.
+# the integration and end-to-end suites against a throwaway PostgreSQL, the Python SDK's suite (once,
+# against build/), then all of it again under AddressSanitizer + UndefinedBehaviorSanitizer, and lint
+# the OpenAPI contract.
 #   scripts/test.sh            everything (what CI runs)
 #   QUICK=1 scripts/test.sh    skip the sanitizer pass
 set -eu
@@ -27,6 +28,8 @@ run_suites() { # $1 = build dir
 step "build (warnings are errors)"
 ./scripts/build.sh build
 run_suites build
+step "Python SDK tests (build), with CPython's concurrent.futures tests against jobgate.Executor"
+JOBGATE_BUILD="$root/build" /usr/bin/python3 -m pytest -q -p no:cacheprovider clients/python/tests
 
 if [ "${QUICK:-0}" != 1 ]; then
     step "build with ASan + UBSan"

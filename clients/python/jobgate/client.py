@@ -70,6 +70,7 @@ class Client:
         self._collector = Collector(self._transport, self._dispatch_deferred, poll_timeout=poll_timeout,
                                     max_polls=max_polls, batch=batch_size)
         self._closed = False
+        self._close_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return "<jobgate.Client %s%s>" % (self.url, " profile=%s" % self.profile if self.profile else "")
@@ -86,9 +87,11 @@ class Client:
     def close(self) -> None:
         """Stop collecting results; futures still outstanding fail with JobgateError (their jobs go
         on running: reattach later with ``client.job(job_id)``)."""
-        if self._closed:
+        with self._close_lock:
+            first, self._closed = not self._closed, True
+        if not first:  # closed already (perhaps by a done callback, on the collector thread)
+            self._collector.join()
             return
-        self._closed = True
         for f in self._collector.close():
             try:
                 f.set_exception(JobgateError("the client was closed before job %s ended" % f.job_id))
@@ -222,20 +225,32 @@ class Client:
     # --- results ------------------------------------------------------------------------------------
 
     def _results(self, futures: list, end: Optional[float], chunked: bool) -> Iterator:
+        """The iterator of map: results in order (no reference kept to one already yielded); a
+        timeout cancels the future it hit, and closing the iterator cancels the rest."""
         def gen() -> Iterator:
             futures.reverse()
             try:
                 while futures:
-                    f = futures[-1]
-                    value = f.result() if end is None else f.result(max(0.0, end - time.monotonic()))
-                    futures.pop()
+                    timeout = None if end is None else max(0.0, end - time.monotonic())
                     if chunked:
-                        yield from value
+                        yield from _result_or_cancel(futures.pop(), timeout)
                     else:
-                        yield value
+                        yield _result_or_cancel(futures.pop(), timeout)
             finally:
                 self.cancel([f for f in futures if not f.done()])
         return gen()
+
+    def running_ids(self) -> set:
+        """Ids of this tenant's jobs running now (``GET /jobs?status=running``; as many as there are
+        busy executor slots at most, so one or a few pages)."""
+        ids: set = set()
+        cursor = ""
+        while True:
+            doc = self._transport.request("GET", "/jobs?status=running&limit=1000" + cursor, expect=(200,))[1]
+            ids.update(j["id"] for j in doc["jobs"])
+            if not doc.get("next_cursor"):
+                return ids
+            cursor = "&cursor=" + doc["next_cursor"]
 
     def gather(self, futures: Iterable[concurrent.futures.Future], timeout: Optional[float] = None,
                return_exceptions: bool = False) -> list:
@@ -296,6 +311,18 @@ class Client:
         if fn is not None:
             return ParallelFunction(fn, self, opts)
         return lambda f: ParallelFunction(f, self, opts)
+
+
+def _result_or_cancel(future: concurrent.futures.Future, timeout: Optional[float] = None) -> Any:
+    """future.result(timeout), cancelling the future when it does not come (as the standard library's
+    Executor.map does)."""
+    try:
+        try:
+            return future.result(timeout)
+        finally:
+            future.cancel()
+    finally:
+        del future
 
 
 def gather(futures: Iterable[concurrent.futures.Future], timeout: Optional[float] = None,

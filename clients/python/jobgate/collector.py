@@ -91,25 +91,40 @@ class Collector:
             return len(self._futures)
 
     def close(self) -> list:
-        """Stop the thread; returns the futures still outstanding (the caller fails them)."""
+        """Stop the thread (it closes its sockets on the way out); returns the futures still
+        outstanding, for the caller to fail. May be called from a done callback, on the thread."""
         with self._lock:
+            if self._closed:
+                return []
             self._closed = True
-            self._wake_locked()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(10)
+            started = self._thread is not None
+            if started:
+                self._signal_locked()
+        if not started:
+            self._wake_r.close()
+            self._wake_w.close()
+        self.join()
         with self._lock:
             left = list(self._futures.values())
             self._futures.clear()
             deferred, self._deferred = self._deferred, []
-        self._wake_r.close()
-        self._wake_w.close()
         return left + [d.future for d in deferred]
 
+    def join(self, timeout: float = 10.0) -> None:
+        """Wait for the stopped thread to end (not from the thread itself)."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if not thread.is_alive():
+                self._thread = None
+
     def _wake_locked(self) -> None:
-        if self._thread is None:
+        if self._thread is None and not self._closed:
             self._thread = threading.Thread(target=self._run, name="jobgate-collector", daemon=True)
             self._thread.start()
+        self._signal_locked()
+
+    def _signal_locked(self) -> None:
         if not self._woken:
             self._woken = True
             try:
@@ -129,16 +144,18 @@ class Collector:
         next_supersede = 0.0
         try:
             while True:
-                with self._lock:
-                    self._woken = False
-                    if self._closed:
-                        return
-                    deferred, self._deferred = self._deferred, []
+                # Drain the wake-ups first, then read the state: a wake-up after this point sends a
+                # byte that the select below sees, so none is lost.
                 try:
                     while self._wake_r.recv(4096):
                         pass
                 except BlockingIOError:
                     pass
+                with self._lock:
+                    self._woken = False
+                    if self._closed:
+                        return
+                    deferred, self._deferred = self._deferred, []
                 if deferred:
                     self._dispatch(deferred)
 
@@ -182,6 +199,8 @@ class Collector:
             for c in idle:
                 c.close()
             sel.close()
+            self._wake_r.close()
+            self._wake_w.close()
 
     def _waiting(self) -> bool:
         with self._lock:

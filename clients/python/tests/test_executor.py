@@ -37,17 +37,16 @@ def test_same_results_as_process_pool(client):
     assert got == expected
 
 
-def test_is_an_executor_and_uses_the_default_client(client, monkeypatch, stack):
+def test_own_client_from_the_environment_closed_at_shutdown(client, monkeypatch, stack):
     monkeypatch.setenv("JOBGATE_URL", stack.url)
     monkeypatch.setenv("JOBGATE_TOKEN", stack.client_token)
-    jobgate.set_default_client(None)
-    try:
-        with jobgate.Executor(2) as ex:  # ProcessPoolExecutor(2): max_workers positional
-            assert isinstance(ex, concurrent.futures.Executor)
-            assert ex.submit(os.getpid).result(60) != os.getpid()  # ran elsewhere
-    finally:
-        jobgate.default_client().close()
-        jobgate.set_default_client(None)
+    with jobgate.Executor(2) as ex:  # ProcessPoolExecutor(2): max_workers positional
+        assert isinstance(ex, concurrent.futures.Executor)
+        assert ex.submit(os.getpid).result(60) != os.getpid()  # ran elsewhere
+        own = ex.client
+    assert own is not client and own._closed
+    with jobgate.Executor(url=stack.url, token=stack.client_token) as ex:
+        assert ex.submit(abs, -1).result(60) == 1
 
 
 def test_max_workers_must_be_positive(client):
@@ -78,6 +77,20 @@ def test_shutdown_cancel_futures(client):
     ex.shutdown(wait=True, cancel_futures=True)
     assert all(f.cancelled() for f in fs)
     assert {client.status(f.job_id)["status"] for f in fs} == {"cancelled"}
+
+
+def test_shutdown_cancel_futures_lets_running_jobs_finish(client):
+    ex = jobgate.Executor(client)
+    first = ex.submit(time.sleep, 1.5)
+    deadline = time.monotonic() + 30
+    while client.status(first.job_id)["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    later = [ex.submit(time.sleep, 1.5) for _ in range(6)]  # 2 slots: most are still queued
+    ex.shutdown(wait=True, cancel_futures=True)
+    assert first.done() and not first.cancelled() and first.exception() is None
+    assert sum(f.cancelled() for f in later) >= 3
+    assert all(f.done() for f in later)
 
 
 def test_shutdown_without_wait_returns_at_once(client):
