@@ -236,6 +236,7 @@ void gw_config_usage(FILE *out)
             "usage: jobgate-gateway [serve] [OPTIONS]       run the gateway (applies migrations first)\n"
             "       jobgate-gateway migrate [OPTIONS]       apply database migrations and exit\n"
             "       jobgate-gateway token create --role client|executor|admin --name NAME [--tenant T]\n"
+            "                              [--secret-env VAR]   (the secret from $VAR; again: no-op)\n"
             "       jobgate-gateway token list [OPTIONS]\n"
             "       jobgate-gateway token revoke ID [OPTIONS]\n"
             "       jobgate-gateway --help | --version\n\n"

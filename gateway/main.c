@@ -32,7 +32,9 @@ static int cmd_migrate(struct gw_config *cfg)
     return rc ? 1 : 0;
 }
 
-/* "token create --role R --name N [--tenant T]": the secret is the last line of output. */
+/* "token create --role R --name N [--tenant T] [--secret-env VAR]": the secret is the last line of
+ * output. With --secret-env the secret is the one in environment variable VAR (a deployment's own
+ * secret store, e.g. a Kubernetes Secret), and running it again is a no-op. */
 static int cmd_token(struct gw_config *cfg, int argc, char **argv, int *pos, int npos)
 {
     if (npos < 2) {
@@ -40,12 +42,13 @@ static int cmd_token(struct gw_config *cfg, int argc, char **argv, int *pos, int
         return 2;
     }
     const char *sub = argv[pos[1]];
-    const char *role = NULL, *name = NULL, *tenant = NULL, *id = NULL;
+    const char *role = NULL, *name = NULL, *tenant = NULL, *id = NULL, *secret_env = NULL;
     for (int i = 2; i < npos; i++) {
         const char *a = argv[pos[i]];
         const char **dst = strcmp(a, "--role") == 0     ? &role
                            : strcmp(a, "--name") == 0   ? &name
                            : strcmp(a, "--tenant") == 0 ? &tenant
+                           : strcmp(a, "--secret-env") == 0 ? &secret_env
                                                         : NULL;
         if (dst) {
             if (i + 1 >= npos) {
@@ -73,17 +76,28 @@ static int cmd_token(struct gw_config *cfg, int argc, char **argv, int *pos, int
             rc = 2;
             goto out;
         }
+        const char *secret = secret_env ? getenv(secret_env) : NULL;
+        if (secret_env && (!secret || !*secret)) {
+            fprintf(stderr, "jobgate-gateway token create: %s is not set\n", secret_env);
+            rc = 2;
+            goto out;
+        }
         struct gw_new_token t;
         struct gw_problem p;
-        int r = gw_token_create(db, role, name, tenant, &t, &p);
-        if (r) {
+        int r = secret ? gw_token_import(db, role, name, tenant, secret, &t, &p)
+                       : gw_token_create(db, role, name, tenant, &t, &p);
+        if (r < 0) {
             fprintf(stderr, "jobgate-gateway token create: %s\n",
                     r == -EIO ? db->errmsg : p.detail);
             rc = r == -EIO ? 1 : 2;
             goto out;
         }
-        printf("created %s token %lld (name %s, tenant %s); the secret is shown once:\n%s\n", role,
-               t.id, name, t.tenant, t.secret);
+        if (secret)
+            printf("%s %s token %lld (tenant %s) with the secret in $%s\n", r == 1 ? "kept" : "created",
+                   role, t.id, t.tenant, secret_env);
+        else
+            printf("created %s token %lld (name %s, tenant %s); the secret is shown once:\n%s\n", role,
+                   t.id, name, t.tenant, t.secret);
         memset(t.secret, 0, sizeof t.secret);
     } else if (strcmp(sub, "list") == 0) {
         PGresult *r = db_exec(db, STMT_TOKEN_LIST, 0, NULL);
