@@ -12,6 +12,9 @@ enum gw_problem_col {
     GW_PC_UPDATED
 };
 
+/* Answer @p status with the problem @p name as stored now (404 when there is none). */
+enum gw_result gw_problem_reply(struct gw_request *rq, const char *name, unsigned status);
+
 /* A row of STMT_PROBLEMS_GET as GET /problems/<name> shows it (a new object). */
 json_t *gw_problem_row_to_json(const PGresult *r, int row);
 

@@ -236,10 +236,9 @@ static int validate(struct gw_request *rq, const json_t *root, struct upload *u,
     return 0;
 }
 
-/* 200/201 with the problem as stored now. */
-static enum gw_result reply_problem(struct gw_request *rq, struct db_conn *db, const char *name,
-                                    unsigned status)
+enum gw_result gw_problem_reply(struct gw_request *rq, const char *name, unsigned status)
 {
+    struct db_conn *db = gw_db(rq);
     struct jg_buf b;
     jg_buf_init(&b, 1024);
     int rc = jg_buf_append(&b, "{", 1) | gw_pg_array_add(&b, name, true) | jg_buf_append(&b, "}", 1);
@@ -373,7 +372,7 @@ enum gw_result gw_handle_problems_put(struct gw_request *rq)
         res = gw_reply_db_error(rq, db);
         goto out;
     }
-    res = reply_problem(rq, db, rq->param, created ? 201 : 200);
+    res = gw_problem_reply(rq, rq->param, created ? 201 : 200);
 out:
     free(manifest);
     free(doc_text);

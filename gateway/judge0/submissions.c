@@ -65,6 +65,25 @@ static enum gw_result not_found(struct gw_request *rq)
     return gw_reply_json(rq, 404, json_pack("{s:i, s:s}", "status", 404, "error", "Not Found"));
 }
 
+/* The submission of the path's token: one row, or NULL with the reply (404, 503) queued. */
+static PGresult *read_token(struct gw_request *rq, const char *token, bool spec,
+                            enum gw_result *res)
+{
+    char id[37], ids[48];
+    if (!gw_job_id_valid(token, id)) {
+        *res = not_found(rq);
+        return NULL;
+    }
+    snprintf(ids, sizeof ids, "{%s}", id);
+    PGresult *r = read_tokens(rq, ids, spec, res);
+    if (r && PQntuples(r) != 1) {
+        PQclear(r);
+        *res = not_found(rq);
+        return NULL;
+    }
+    return r;
+}
+
 static bool queue_full(struct gw_request *rq, size_t n)
 {
     return atomic_load(&rq->gw->queue_depth) + (long)n > rq->gw->cfg.max_queued;
@@ -107,16 +126,10 @@ static json_t *body_json(struct gw_request *rq, enum gw_result *res)
 /* wait=true: the submission as it is now, once it ended or the wait is over. */
 static enum gw_result answer_waited(struct gw_request *rq, struct create *c)
 {
-    char ids[48];
-    snprintf(ids, sizeof ids, "{%s}", c->sub->ids[0]);
     enum gw_result res;
-    PGresult *r = read_tokens(rq, ids, c->fields.needs_spec, &res);
+    PGresult *r = read_token(rq, c->sub->ids[0], c->fields.needs_spec, &res);
     if (!r)
         return res;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return not_found(rq);
-    }
     bool ended = j0_status_of_row(r, 0) > 2;
     if (!ended && !rq->resumed && !atomic_load(&rq->gw->stopping) &&
         gw_wait_suspend(rq->gw->waiters, c->wait)) {
@@ -309,17 +322,9 @@ enum gw_result j0_handle_submissions_get(struct gw_request *rq)
     enum gw_result res;
     if (query_options(rq, &f, &b64, &res))
         return res;
-    char id[37], ids[48];
-    if (!gw_job_id_valid(rq->param, id))
-        return not_found(rq);
-    snprintf(ids, sizeof ids, "{%s}", id);
-    PGresult *r = read_tokens(rq, ids, f.needs_spec, &res);
+    PGresult *r = read_token(rq, rq->param, f.needs_spec, &res);
     if (!r)
         return res;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return not_found(rq);
-    }
     bool not_utf8;
     json_t *doc = j0_submission_json(r, 0, &f, b64, &not_utf8);
     PQclear(r);
@@ -467,18 +472,12 @@ enum gw_result j0_handle_submissions_delete(struct gw_request *rq)
     enum gw_result res;
     if (query_options(rq, &f, &b64, &res))
         return res;
-    char id[37], ids[48];
-    if (!gw_job_id_valid(rq->param, id))
-        return not_found(rq);
-    snprintf(ids, sizeof ids, "{%s}", id);
-    PGresult *r = read_tokens(rq, ids, false, &res);
+    PGresult *r = read_token(rq, rq->param, false, &res);
     if (!r)
         return res;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return not_found(rq);
-    }
     int status = j0_status_of_row(r, 0);
+    char id[37];
+    memcpy(id, PQgetvalue(r, 0, J0C_ID), sizeof id);
     PQclear(r);
     if (status <= 2)
         return j0_reply_error(rq, 400,
