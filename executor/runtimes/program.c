@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "checker.h"
 #include "runtime.h"
+#include "venv.h"
 #include "sha256.h"
 #include "utf8.h"
 
@@ -39,6 +40,7 @@ struct program {
     const json_t *custom;  /* a custom checker's {type, runtime, code} (borrowed) */
     struct checker_prog cprog;
     bool python;
+    struct ex_pyenv pyenv; /* python: the interpreter, and the job's requirements (venv.h) */
     bool stored;           /* tests from a stored problem: input and expected are blob hashes */
     const char *binary;    /* compiled program (owned by the compile result) */
     size_t binary_len;
@@ -315,14 +317,14 @@ static int check(struct program *p, struct data input, const struct sbx_output *
 
 static void run_program(const struct program *p, struct data input, struct sbx_result *res)
 {
-    const char *py[] = {p->x->cfg->python, "-I", "-B", "main.py", NULL};
+    const char *py[] = {p->pyenv.python, "-I", "-B", "main.py", NULL};
     const char *bin[] = {"./main", NULL};
     struct sbx_file_in in[] = {
         p->python ? (struct sbx_file_in){"main.py", p->job->code, p->job->code_len, -1, 0644}
                   : (struct sbx_file_in){"main", p->binary, p->binary_len, -1, 0755}};
     struct sbx_run run = {.argv = p->python ? py : bin, .envp = ex_run_env, .stdin_fd = input.fd,
                           .stdin_data = input.bytes, .stdin_len = input.len, .files_in = in,
-                          .nfiles_in = 1};
+                          .nfiles_in = 1, .binds = &p->pyenv.bind, .nbinds = p->pyenv.nbinds};
     ex_job_run_limits(&p->job->limits, &run.limits);
     ex_runner_run(p->x->runner, &run, res);
 }
@@ -531,6 +533,8 @@ int ex_program(const struct ex_exec *x, const struct ex_job *job, json_t **outco
         goto out;
     }
     p.custom = checker;
+    if (p.python && ex_pyenv_init(x, job, &p.pyenv, outcome))
+        goto out;
     if (!p.python) {
         rc = compile(x, job, &cres, outcome);
         if (rc)

@@ -113,3 +113,16 @@ def test_a_failed_install_fails_the_job_with_pips_message(client):
     msg = job["error"]["message"]
     assert msg.startswith("pip install failed: ERROR: "), msg
     assert "No matching distribution found for no-such-package" in msg, msg
+
+
+def test_requirements_of_a_c_program_are_refused(client):
+    job = client.wait_done(client.submit({"runtime": "c11", "kind": "program", "stdin": "",
+                                          "code": b64("int main(void){return 0;}\n"), "requirements": ["jgtiny"]}))
+    assert job["status"] == "failed" and job["error"]["type"] == "RequirementsError", job
+
+
+def test_python_program_with_requirements(client):
+    job = client.wait_done(client.submit({"runtime": "python3", "kind": "program", "stdin": "",
+                                          "code": b64("import jgtiny\nprint(jgtiny.VALUE)\n"),
+                                          "requirements": ["jgtiny"]}))
+    assert job["verdict"] == "OK" and unb64(job["stdout"]) == b"jgtiny 1.0\n", job
