@@ -40,7 +40,7 @@ struct gw_config {
     long token_cache_s;       /* how long a verified token is trusted without asking PostgreSQL */
     struct gw_limits limits_default;
     struct gw_limits limits_max;
-    char runtimes[1024];      /* extra catalog entries: "name=kind+kind,name2=kind" */
+    char runtimes[4096];      /* extra catalog entries: "name=kind+kind,name2=kind" */
     enum jg_log_level log_level;
 };
 

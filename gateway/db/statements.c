@@ -157,6 +157,21 @@ static const struct stmt stmts[DB_NSTMT] = {
          "UPDATE jobs j SET status = $3, verdict = $4, result = $5, attempts = d.attempts,"
          "  started_at = d.claimed_at, finished_at = now(), final_lease = $2::uuid "
          "FROM d WHERE j.id = d.job_id RETURNING j.public_id"},
+    /* Many results in one statement and one commit (POST /executor/results), same fence. */
+    [STMT_JOBS_COMPLETE_MANY] =
+        {"jobs_complete_many",
+         "WITH input AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
+         "                                    $5::text[]) AS t(public_id, lease, status, verdict,"
+         "                                                     result)),"
+         " d AS (DELETE FROM job_queue q USING jobs j, input i"
+         "       WHERE j.public_id = i.public_id AND q.job_id = j.id AND q.lease_token = i.lease"
+         "       RETURNING q.job_id, q.attempts, q.claimed_at, q.lease_token),"
+         " u AS (UPDATE jobs j SET status = i.status, verdict = i.verdict, result = i.result,"
+         "         attempts = d.attempts, started_at = d.claimed_at, finished_at = now(),"
+         "         final_lease = d.lease_token"
+         "       FROM d JOIN input i ON i.lease = d.lease_token"
+         "       WHERE j.id = d.job_id RETURNING j.public_id) "
+         "SELECT public_id::text FROM u"},
     /* Expired leases: back to the queue after a back-off, or failed when out of attempts. */
     [STMT_SWEEP_RESCUE] =
         {"sweep_rescue",

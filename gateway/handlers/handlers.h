@@ -16,6 +16,7 @@ enum gw_result gw_handle_job_result(struct gw_request *rq);
 enum gw_result gw_handle_executor_lease(struct gw_request *rq);
 enum gw_result gw_handle_executor_heartbeat(struct gw_request *rq);
 enum gw_result gw_handle_executor_release(struct gw_request *rq);
+enum gw_result gw_handle_executor_results(struct gw_request *rq);
 enum gw_result gw_handle_runtimes(struct gw_request *rq);
 enum gw_result gw_handle_tokens_list(struct gw_request *rq);
 enum gw_result gw_handle_tokens_create(struct gw_request *rq);

@@ -29,6 +29,7 @@ const struct gw_route gw_routes[] = {
     {"POST", "/executor/heartbeat", EXECUTOR, true, gw_handle_executor_heartbeat,
      "executor_heartbeat"},
     {"POST", "/executor/release", EXECUTOR, true, gw_handle_executor_release, "executor_release"},
+    {"POST", "/executor/results", EXECUTOR, true, gw_handle_executor_results, "executor_results"},
     {"GET", "/runtimes", ANY_USER, false, gw_handle_runtimes, "runtimes"},
     {"GET", "/admin/tokens", ADMIN, false, gw_handle_tokens_list, "tokens_list"},
     {"POST", "/admin/tokens", ADMIN, true, gw_handle_tokens_create, "tokens_create"},

@@ -13,7 +13,7 @@ struct gw_runtime {
 };
 
 struct gw_catalog {
-    struct gw_runtime items[64];
+    struct gw_runtime items[160];
     int n;
 };
 

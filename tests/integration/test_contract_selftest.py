@@ -91,6 +91,7 @@ class ResponseChecks(unittest.TestCase):
         lease = {"jobs": [{"id": JOB_ID, "attempt": 1, "lease": LEASE,
                            "lease_expires_at": "2026-11-21T17:42:59.074847Z",
                            "runtime": "python3", "kind": "function", "max_attempts": 3,
+                           "labels": {},
                            "spec": {"runtime": "python3", "kind": "function", "code": "ZGVm",
                                     "entrypoint": "f", "args": [], "kwargs": {},
                                     "limits": JOB["limits"]}}],

@@ -464,3 +464,54 @@ def test_many_executors_never_share_a_job(client, tokens, runtime):
         t.join(60)
     assert sorted(got) == sorted(ids)  # each job leased exactly once
     assert {j["status"] for j in client.get("/jobs?limit=100").json()["jobs"]} == {"completed"}
+
+
+# ---------------------------------------------------------------- batched results
+
+
+def test_results_batch_records_each_under_its_lease(client, executor, runtime):
+    ids = [client.post("/jobs", function_job(runtime)).json()["id"] for _ in range(4)]
+    leased = []
+    while len(leased) < 4:
+        leased += executor.lease(max_jobs=4, wait=5)
+    stale = dict(leased[3], lease=str(uuid.uuid4()))
+    body = {"executor_id": executor.id, "results": [
+        {"job_id": j["id"], "lease": j["lease"], "status": "completed", "verdict": "OK",
+         "value": n} for n, j in enumerate(leased[:3])] + [
+        {"job_id": stale["id"], "lease": stale["lease"], "status": "completed", "verdict": "OK"}]}
+    r = executor.c.post("/executor/results", body)
+    assert r.status == 200, r
+    answers = r.json()["results"]
+    assert [a["recorded"] for a in answers] == [True, True, True, False]
+    assert answers[3]["reason"] == "stale-lease" and answers[3]["status"] == "running"
+    # Sent again (an answer lost on the way): the same leases are acknowledged, nothing changes.
+    r = executor.c.post("/executor/results", dict(body, results=body["results"][:3]))
+    assert [a["recorded"] for a in r.json()["results"]] == [True, True, True]
+    for n, j in enumerate(leased[:3]):
+        job = client.get("/jobs/" + j["id"]).json()
+        assert job["status"] == "completed" and job["value"] == n, job
+    assert client.get("/jobs/" + leased[3]["id"]).json()["status"] == "running"
+    assert sorted(j["id"] for j in leased) == sorted(ids)
+
+
+@pytest.mark.parametrize("results,field", [
+    ([], "results"),
+    ([{"lease": str(uuid.uuid4()), "status": "completed", "verdict": "OK"}], "results[0].job_id"),
+    ([{"job_id": str(uuid.uuid4()), "lease": "x", "status": "completed", "verdict": "OK"}],
+     "results[0].lease"),
+    ([{"job_id": str(uuid.uuid4()), "lease": str(uuid.uuid4()), "status": "done"}],
+     "results[0].status"),
+    ([{"job_id": str(uuid.uuid4()), "lease": str(uuid.uuid4()), "status": "completed",
+       "verdict": "OK", "bogus": 1}], "results[0].bogus"),
+])
+def test_results_batch_invalid(executor, results, field):
+    executor.lease(max_jobs=1, wait=0)  # registers the executor id
+    r = executor.c.post("/executor/results", {"executor_id": executor.id, "results": results})
+    assert_problem(r, 422, "invalid-field", field)
+
+
+def test_results_batch_unknown_executor(executor):
+    r = executor.c.post("/executor/results", {"executor_id": str(uuid.uuid4()), "results": [
+        {"job_id": str(uuid.uuid4()), "lease": str(uuid.uuid4()), "status": "failed",
+         "error": {"type": "X"}}]})
+    assert_problem(r, 404, "unknown-executor", "executor_id")

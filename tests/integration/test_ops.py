@@ -317,7 +317,7 @@ def test_long_poll_across_gateways_after_postgres_restart(own_pg, gateway_factor
     wait_until(lambda: Client(a.port).get("/readyz").status == 200, timeout=30, what="A ready")
     wait_until(lambda: Client(b.port).get("/readyz").status == 200, timeout=30, what="B ready")
     job = wait_until(lambda: (lambda r: r.json() if r.status == 201 else None)(
-        c.post("/jobs", function_job("t35"))), timeout=30, what="a submit")
+        c.post("/jobs", function_job("t94"))), timeout=30, what="a submit")
     out = {}
 
     def poll():
@@ -325,7 +325,7 @@ def test_long_poll_across_gateways_after_postgres_restart(own_pg, gateway_factor
 
     t = threading.Thread(target=poll)
     t.start()
-    ex = Executor(Client(b.port, create_token(url, "executor")[1]), ["t35"])
+    ex = Executor(Client(b.port, create_token(url, "executor")[1]), ["t94"])
     leased = ex.lease_one(wait=20)
     assert ex.complete(leased, value=1).status == 200
     t.join(60)
@@ -347,7 +347,7 @@ def test_sigterm_answers_long_polls_and_exits_0(pg_url, workdir):
             out["poll"] = c.get("/jobs/%s?wait=50" % job["id"], timeout=90)
 
         def lease():
-            out["lease"] = Executor(ex_client, ["t34"]).lease_raw(1, wait=50)
+            out["lease"] = Executor(ex_client, ["t95"]).lease_raw(1, wait=50)
 
         threads = [threading.Thread(target=poll), threading.Thread(target=lease)]
         for t in threads:
