@@ -10,5 +10,6 @@ Suite *router_suite(void);
 Suite *config_suite(void);
 Suite *job_spec_suite(void);
 Suite *problem_suite(void);
+Suite *judge0_suite(void);
 
 #endif

@@ -36,6 +36,9 @@ static const struct {
     {"{" CALL ",\"limits\":{\"cpu_ms\":60000,\"memory_mb\":1},\"priority\":-100,\"max_attempts\":10,"
      "\"labels\":{\"team\":\"a\",\"x/y\":\"\"},\"requirements\":[\"numpy>=1.2\"]}", ""},
     {"{\"runtime\":\"py2\",\"kind\":\"call\",\"code\":\"AA==\"}", ""},
+    {"{" PROG ",\"stdin\":\"MQ==\",\"expected\":\"Mg==\",\"checker\":\"tokens\"}", ""},
+    {"{" PROG ",\"tests\":[{\"input\":\"\",\"expected\":\"\",\"group\":\"g\"}],"
+     "\"checker\":{\"type\":\"custom\",\"runtime\":\"python3\",\"code\":\"AA==\"}}", ""},
     /* refused, with the field named */
     {"{}", "runtime"},
     {"[]", ""},
@@ -90,6 +93,13 @@ static const struct {
     {"{" CALL ",\"requirements\":[\"-e git+https://x\"]}", "requirements[0]"},
     {"{" CALL ",\"requirements\":[\"../../etc\"]}", "requirements[0]"},
     {"{" CALL ",\"requirements\":\"numpy\"}", "requirements"},
+    {"{" PROG ",\"expected\":\"!\"}", "expected"},
+    {"{" PROG ",\"expected\":\"\",\"tests\":[]}", "expected"},
+    {"{" FN ",\"entrypoint\":\"f\",\"expected\":\"\"}", "expected"},
+    {"{" PROG ",\"problem\":\"aplusb\"}", "problem"},      /* no stored problems given */
+    {"{" PROG ",\"problem\":7}", "problem"},
+    {"{" PROG ",\"problem\":\"p\",\"stdin\":\"\"}", "problem"},
+    {"{" PROG ",\"stop_on_failure\":true,\"expected\":\"\"}", "stop_on_failure"},
 };
 
 START_TEST(validate)
@@ -152,6 +162,35 @@ START_TEST(prefix_names_batch_elements)
 }
 END_TEST
 
+START_TEST(problem_limits_and_pinned_manifest)
+{
+    struct gw_stored_problem sp = {.name = "aplusb", .version = 3,
+                                   .limits = json_pack("{s:i, s:i}", "cpu_ms", 1500,
+                                                       "memory_mb", 1000000)};
+    memset(sp.manifest, 'a', 64);
+    struct gw_stored_problems set = {&sp, 1};
+    json_t *root = json_loads("{" PROG ",\"problem\":\"aplusb\",\"limits\":{\"wall_ms\":900},"
+                              "\"checker\":\"exact\"}", 0, NULL);
+    struct gw_job_input in;
+    struct gw_problem p;
+    ck_assert_int_eq(gw_job_parse_with(root, &cfg, &cat, &set, "", &in, &p), 0);
+    /* The problem's limits over the defaults (capped by the server), the job's over both. */
+    ck_assert_int_eq(in.limits.cpu_ms, 1500);
+    ck_assert_int_eq(in.limits.memory_mb, cfg.limits_max.memory_mb);
+    ck_assert_int_eq(in.limits.wall_ms, 900);
+    json_t *spec = json_loads(in.spec_text, 0, NULL);
+    json_t *want = json_pack("{s:s, s:i, s:s}", "name", "aplusb", "version", 3, "manifest",
+                             sp.manifest);
+    ck_assert(json_equal(json_object_get(spec, "problem"), want));
+    ck_assert_str_eq(json_string_value(json_object_get(spec, "checker")), "exact");
+    json_decref(want);
+    json_decref(spec);
+    json_decref(root);
+    gw_job_input_free(&in);
+    json_decref(sp.limits);
+}
+END_TEST
+
 Suite *job_spec_suite(void)
 {
     Suite *s = suite_create("job_spec");
@@ -160,6 +199,7 @@ Suite *job_spec_suite(void)
     tcase_add_loop_test(tc, validate, 0, sizeof cases / sizeof *cases);
     tcase_add_test(tc, spec_has_defaults_and_no_scheduling_fields);
     tcase_add_test(tc, prefix_names_batch_elements);
+    tcase_add_test(tc, problem_limits_and_pinned_manifest);
     suite_add_tcase(s, tc);
     return s;
 }
