@@ -183,7 +183,8 @@ static int scan(struct ex_cache *c)
         n++;
     }
     closedir(d);
-    qsort(s, n, sizeof *s, by_mtime);
+    if (n) /* qsort(NULL, 0) is undefined */
+        qsort(s, n, sizeof *s, by_mtime);
     for (size_t i = 0; i < n; i++)
         add(c, s[i].key, s[i].size, ++c->clock);
     free(s);
