@@ -83,7 +83,7 @@ static int validate_test(const json_t *t, size_t i, struct gw_problem *p)
 static const char *const outcome_fields[] = {
     "lease", "status", "verdict", "result", "value", "error", "stdout", "stdout_truncated",
     "stderr", "stderr_truncated", "usage", "exit_code", "signal", "tests", "score",
-    "max_score", "compile_output", "groups", NULL};
+    "max_score", "compile_output", "groups", "message", NULL};
 
 static bool known_field(const char *key, const char *extra)
 {
@@ -130,6 +130,7 @@ static int validate(json_t *root, const char *extra, const char **status, const 
         check_type(root, "signal", JSON_INTEGER, JSON_NULL, "an integer or null", p) ||
         check_type(root, "tests", JSON_ARRAY, JSON_ARRAY, "an array", p) ||
         check_type(root, "groups", JSON_ARRAY, JSON_ARRAY, "an array", p) ||
+        check_type(root, "message", JSON_STRING, JSON_STRING, "a string", p) ||
         check_type(root, "score", JSON_INTEGER, JSON_REAL, "a number", p) ||
         check_type(root, "max_score", JSON_INTEGER, JSON_REAL, "a number", p))
         return -1;

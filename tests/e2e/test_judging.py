@@ -138,6 +138,15 @@ def test_expected_of_a_single_run(judge):
     assert wa["verdict"] == "WA" and unb64(wa["stdout"]) == b"hello, world\n", wa
 
 
+def test_custom_checker_on_a_single_run(judge):
+    checker = (Path(problemset.HERE) / "any_pair" / "checkers" / "pair.c").read_bytes()
+    job = judge.client.wait_done(judge.client.submit({
+        "runtime": "python3", "kind": "program", "code": b64("print(3, 3)\n"), "stdin": b64("7\n"),
+        "expected": b64("3 4\n"), "checker": {"type": "custom", "runtime": "c11", "code": b64(checker)}}))
+    assert job["verdict"] == "WA" and job["message"] == "3 + 3 = 6, expected 7", job
+    assert unb64(job["stdout"]) == b"3 3\n"
+
+
 def test_function_tests_in_groups(judge):
     code = b64("def f(x):\n    return x * 2 if x < 100 else 0\n")
     job = judge.client.wait_done(judge.client.submit({
