@@ -184,6 +184,16 @@ def test_progress_is_visible_while_the_job_runs(judge):
     assert done["verdict"] == "OK" and len(done["tests"]) == 10 and "progress" not in done
 
 
+def test_runtimes_show_the_compilers_executors_run(judge):
+    status, doc = judge.client.request("GET", "/runtimes")
+    rts = {rt["name"]: rt for rt in doc["runtimes"]}
+    c11 = rts["c11"]["versions"][0]
+    assert c11["compile"] == "/usr/bin/gcc -std=c11 -O2 -o main main.c -lm" and c11["run"] == "./main"
+    assert c11["version"].startswith("gcc ")
+    assert rts["cpp17"]["versions"][0]["compile"].endswith("-std=c++17 -O2 -o main main.cpp")
+    assert rts["python3"]["versions"][0]["version"].startswith("Python 3.")
+
+
 # ---------------------------------------------------------------- Judge0 on real runs
 
 HELLO_C = ('#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf("%s", name);\n'
