@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "log.h"
 #include "sha256.h"
 
@@ -221,20 +221,6 @@ static void tool_message(const struct tool_output *o, char *msg, size_t msglen, 
     }
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void rm_tree(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int mkdir_p(const char *path)
 {
     char tmp[256];
@@ -361,14 +347,14 @@ int ex_venv_ensure(const struct ex_config *cfg, const json_t *requirements, char
     if (cached(dir)) /* installed by whoever held the lock before us */
         goto out;
     snprintf(path, sizeof path, "%s.tmp", dir);
-    rm_tree(path); /* left by an install that died: we hold the lock, nobody else is writing it */
+    ex_rm_tree(path); /* left by an install that died: we hold the lock, nobody else is writing it */
     rc = install(cfg, path, reqs, n, msg, msglen);
     if (!rc && rename(path, dir) < 0) {
         rc = -errno;
         snprintf(msg, msglen, "cannot move the environment into place: %s", strerror(-rc));
     }
     if (rc)
-        rm_tree(path);
+        ex_rm_tree(path);
     else
         *installed = true;
 out:

@@ -4,6 +4,7 @@ Run with each interpreter and Debian's cloudpickle 2.2.0 on the path (pyenv buil
     PYTHONPATH=/tmp/cp ~/.pyenv/versions/3.13.0/bin/python3 make_payloads.py
 (/tmp/cp holding a copy of /usr/lib/python3/dist-packages/cloudpickle). Writes py<X.Y>-double.pkl
 (a one-line function) and py<X.Y>-busy.pkl (methods, a generator expression, a comprehension, an f-string).
+test_call_versions.py imports the same functions to make this Python's own payloads.
 """
 import sys
 
@@ -26,7 +27,8 @@ def busy(x):
     return f"{s}-{len(d)}-{max(b.v)}"
 
 
-tag = "py%d.%d" % sys.version_info[:2]
-for fn in (double, busy):
-    with open("%s-%s.pkl" % (tag, fn.__name__), "wb") as f:
-        f.write(cloudpickle.dumps((fn, (21,), {})))
+if __name__ == "__main__":
+    tag = "py%d.%d" % sys.version_info[:2]
+    for fn in (double, busy):
+        with open("%s-%s.pkl" % (tag, fn.__name__), "wb") as f:
+            f.write(cloudpickle.dumps((fn, (21,), {})))
