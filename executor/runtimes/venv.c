@@ -181,9 +181,12 @@ static int run_tool(const struct ex_config *cfg, const char *const *argv, struct
             kill(-pid, SIGKILL);
             timed_out = true;
         }
-        if (poll(&pf, 1, timed_out ? 1000 : (int)(left < 1000 ? left : 1000)) < 0 && errno != EINTR)
+        int ready = poll(&pf, 1, timed_out ? 1000 : (int)(left < 1000 ? left : 1000));
+        if (ready < 0 && errno != EINTR)
             break;
-        if (!pf.revents)
+        if (ready <= 0 && timed_out)
+            break; /* killed, and whatever still holds the pipe is not ours to wait for */
+        if (ready <= 0)
             continue;
         ssize_t n = read(p[0], buf, sizeof buf);
         if (n < 0 && errno == EINTR)
