@@ -61,14 +61,14 @@ class Client:
 
     def __init__(self, url: Optional[str] = None, token: Optional[str] = None, *, profile: Optional[str] = None,
                  runtime: Optional[str] = None, options: Optional[Mapping[str, Any]] = None,
-                 timeout: float = 30.0, poll_timeout: float = 30.0, max_polls: int = 32, batch_size: int = 1000):
+                 timeout: float = 30.0, poll_timeout: float = 30.0, max_polls: int = 64, batch_size: int = 1000):
         s = config.resolve(url, token, profile, runtime)
         self.url, self.runtime, self.profile = s.url, s.runtime, s.profile
         self.options = _options.merge(s.options, options)
         self.batch_size = batch_size
         self._transport = Transport(s.url, s.token, timeout=timeout)
         self._collector = Collector(self._transport, self._dispatch_deferred, poll_timeout=poll_timeout,
-                                    max_polls=max_polls, batch=batch_size)
+                                    max_polls=max_polls)
         self._closed = False
         self._close_lock = threading.Lock()
 

@@ -1,22 +1,29 @@
 """The collector: one thread per client that completes its futures.
 
 It long-polls ``POST /jobs/wait`` (which answers as soon as one of the listed jobs has ended) over the
-outstanding job ids, in batches of at most ``batch`` ids (the gateway's ``--max-batch``), with up to
-``max_polls`` polls in flight at once. The polls are multiplexed on one ``selectors`` loop, each on its
-own keep-alive connection, so ten thousand outstanding futures cost ten parked requests and no thread
-each. A socketpair wakes the loop when new ids arrive.
+outstanding job ids, with up to ``max_polls`` polls in flight at once, multiplexed on one ``selectors``
+loop, each on its own keep-alive connection: ten thousand outstanding futures cost a few dozen parked
+requests and no thread each. A socketpair wakes the loop when new ids arrive.
 
-Scheduling: ids waiting for a poll ("unpolled") go into a new poll while fewer than ``max_polls`` are
-in flight. When a poll answers, its still-pending ids and the unpolled ones are polled again together,
-so batches grow by themselves under load. If every poll is in flight and ids keep waiting (all the
-polls cover long jobs), the smallest poll is given up (its connection closed) and its ids merged with
-the waiting ones, at most once per ``supersede_interval``: a new job is never left unwatched for long.
+Scheduling:
+- Ids waiting for a poll ("unpolled", oldest first) go into a new poll while fewer than ``max_polls``
+  are in flight. A poll takes ``batch_min`` ids, or more when there are more outstanding ids than
+  ``max_polls * batch_min`` (at most ``batch_max``, the gateway's ``--max-batch``, learned from a 422).
+  The gateway's cost per listed id grows past a few hundred ids, and jobs mostly end oldest first, so
+  small polls of the oldest ids keep the busy poll cheap.
+- When a poll answers, its still-pending ids go back to the front of the queue. If it answered within
+  ``linger`` of being sent (jobs of that poll are ending fast), they rest until ``linger`` after the
+  send, so that the next answer carries several jobs instead of one: a batching window, not a sleep.
+- If every poll is in flight and ids keep waiting (all the polls cover long jobs), the smallest poll
+  is given up (its connection closed) and its ids merged with the waiting ones, at most once per
+  ``supersede_interval``: a new job is never left unwatched for long.
 
 The collector also dispatches deferred submissions: a job whose arguments include futures that were
 not done is pickled and submitted here once they are (``Client._dispatch_deferred``).
 """
 from __future__ import annotations
 
+import math
 import selectors
 import socket
 import threading
@@ -35,24 +42,27 @@ if TYPE_CHECKING:
 
 
 class _Poll:
-    __slots__ = ("conn", "ids", "deadline", "reused")
+    __slots__ = ("conn", "ids", "sent", "deadline", "reused")
 
-    def __init__(self, conn: "http.client.HTTPConnection", ids: list, deadline: float, reused: bool):
-        self.conn, self.ids, self.deadline, self.reused = conn, ids, deadline, reused
+    def __init__(self, conn: "http.client.HTTPConnection", ids: list, sent: float, deadline: float, reused: bool):
+        self.conn, self.ids, self.sent, self.deadline, self.reused = conn, ids, sent, deadline, reused
 
 
 class Collector:
     def __init__(self, transport: "Transport", dispatch: Callable[[list], None], poll_timeout: float = 30.0,
-                 max_polls: int = 32, batch: int = 1000, supersede_interval: float = 0.1):
+                 max_polls: int = 64, batch_min: int = 200, batch_max: int = 1000, linger: float = 0.01,
+                 supersede_interval: float = 0.1):
         self._transport = transport
         self._dispatch = dispatch
         self.poll_timeout = poll_timeout
         self.max_polls = max_polls
-        self.batch = batch
+        self.batch_min, self.batch_max = batch_min, batch_max
+        self.linger = linger
         self.supersede_interval = supersede_interval
         self._lock = threading.Lock()
         self._futures: dict[str, "JobFuture"] = {}
         self._unpolled: deque[str] = deque()
+        self._resting: deque[tuple[float, list]] = deque()  # (not before, ids) of polls that answered fast
         self._deferred: list = []
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -160,6 +170,7 @@ class Collector:
                     self._dispatch(deferred)
 
                 now = time.monotonic()
+                rest_until = self._wake_rested(now)
                 wake_at: Optional[float] = None
                 if now < retry_at:
                     wake_at = retry_at if self._waiting() else None
@@ -169,7 +180,7 @@ class Collector:
                 elif self._waiting():
                     # Every poll is in flight and ids wait: give up the smallest poll and merge.
                     victim = min(polls.values(), key=lambda p: len(p.ids))
-                    if len(victim.ids) < self.batch:
+                    if len(victim.ids) < self._poll_size():
                         if now >= next_supersede:
                             self._drop(sel, polls, victim)
                             self._requeue(victim.ids)
@@ -179,8 +190,8 @@ class Collector:
                                 retry_at, backoff = now + backoff, min(backoff * 2, 5.0)
                         wake_at = next_supersede
 
-                for p in polls.values():
-                    wake_at = p.deadline if wake_at is None else min(wake_at, p.deadline)
+                for t in [p.deadline for p in polls.values()] + ([rest_until] if rest_until else []):
+                    wake_at = t if wake_at is None else min(wake_at, t)
                 timeout = None if wake_at is None else max(0.0, wake_at - now)
                 for key, _ in sel.select(timeout):
                     if key.data is None:
@@ -208,10 +219,25 @@ class Collector:
                 self._unpolled.popleft()
             return bool(self._unpolled)
 
+    def _poll_size(self) -> int:
+        with self._lock:
+            n = len(self._futures)
+        return min(self.batch_max, max(self.batch_min, math.ceil(n / self.max_polls)))
+
+    def _wake_rested(self, now: float) -> Optional[float]:
+        """Move rested ids whose window is over to the front of the queue; when the next window ends."""
+        with self._lock:
+            due = []
+            while self._resting and self._resting[0][0] <= now:
+                due.extend(self._resting.popleft()[1])
+            self._unpolled.extendleft(reversed([i for i in due if i in self._futures]))
+            return self._resting[0][0] if self._resting else None
+
     def _fill(self, sel: selectors.BaseSelector, polls: dict, idle: list) -> bool:
         """Start polls for the unpolled ids while fewer than max_polls are in flight."""
+        size = self._poll_size()
         while len(polls) < self.max_polls:
-            ids = self._take(self.batch)
+            ids = self._take(size)
             if not ids:
                 return True
             if not self._start(sel, polls, idle, ids):
@@ -249,7 +275,8 @@ class Collector:
                     self.stats["errors"] += 1
                     self._requeue(ids)
                     return False
-        poll = _Poll(conn, ids, time.monotonic() + self.poll_timeout + 30, reused)
+        now = time.monotonic()
+        poll = _Poll(conn, ids, now, now + self.poll_timeout + 30, reused)
         polls[conn.sock.fileno()] = poll
         sel.register(conn.sock, selectors.EVENT_READ, poll)
         self.stats["polls"] += 1
@@ -285,7 +312,8 @@ class Collector:
             doc = self._transport.decode(resp.status, raw, "POST", "/jobs/wait", (200,))
         except APIError as e:
             if e.status == 422 and e.field == "ids" and len(poll.ids) > 1:
-                self.batch = max(1, len(poll.ids) // 2)  # more ids than the gateway's --max-batch
+                self.batch_max = max(1, len(poll.ids) // 2)  # more ids than the gateway's --max-batch
+                self.batch_min = min(self.batch_min, self.batch_max)
                 self._requeue(poll.ids)
                 return True
             if 400 <= e.status < 500 and e.status not in (408, 429):
@@ -298,17 +326,22 @@ class Collector:
             self.stats["errors"] += 1
             self._requeue(poll.ids)
             return False
-        self._deliver(doc, poll.ids)
+        self._deliver(doc, poll)
         return True
 
-    def _deliver(self, doc: dict, asked: list) -> None:
+    def _deliver(self, doc: dict, poll: _Poll) -> None:
         ended = doc.get("jobs") or []
         missing = doc.get("missing") or []
+        rest_until = poll.sent + self.linger
         with self._lock:
             done = [(self._futures.pop(j.get("id"), None), j) for j in ended]
             gone = [self._futures.pop(i, None) for i in missing]
             answered = {j.get("id") for j in ended} | set(missing)
-            self._unpolled.extendleft(reversed([i for i in asked if i not in answered and i in self._futures]))
+            left = [i for i in poll.ids if i not in answered and i in self._futures]
+            if left and time.monotonic() < rest_until:
+                self._resting.append((rest_until, left))
+            else:
+                self._unpolled.extendleft(reversed(left))
         for fut, job in done:
             if fut is not None:
                 serialize.apply(fut, job)

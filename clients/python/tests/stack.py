@@ -8,7 +8,9 @@ By hand:  /usr/bin/python3 clients/python/tests/stack.py      (prints JOBGATE_UR
 from __future__ import annotations
 
 import json
+import itertools
 import os
+import random
 import shutil
 import signal
 import socket
@@ -29,6 +31,10 @@ BACKEND = os.environ.get("JOBGATE_E2E_BACKEND", "sandbox" if os.geteuid() == 0 e
 # Runtimes in the gateway's catalog that no real executor serves: jobs of "python3-idle" stay queued
 # (to hold thousands of futures cheaply), "python3-fast" is served by FastExecutor below.
 EXTRA_RUNTIMES = "python3-idle=call,python3-fast=call"
+
+# Box uids of this process's executors: a band of its own (the sandbox's Check tests use 61000+, the
+# e2e suite 100,000-2,000,000, the benches 400,000+), random so that concurrent runs rarely meet.
+_uids = itertools.count(random.SystemRandom().randrange(3_000_000, 4_000_000, 1000), 16)
 
 
 def free_port() -> int:
@@ -91,8 +97,7 @@ class Stack:
         """Start an executor; box uids are picked away from other executors on this host (other
         stacks, the quick start), moving on when a range is taken."""
         for attempt in range(20):
-            self._next_uid = getattr(self, "_next_uid", 61000 + (os.getpid() * 16) % 4000 * 8)
-            first_uid, self._next_uid = self._next_uid, self._next_uid + 16
+            first_uid = next(_uids)
             log = self.tmp / f"executor-{len(self.executors)}-{attempt}.log"
             args = [str(EXECUTOR), "--gateway", self.url, "--token", self.exec_token, "--name", name,
                     "--slots", str(slots), "--lease-wait", "5", "--work-dir", str(self.tmp),
