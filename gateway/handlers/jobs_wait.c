@@ -15,7 +15,8 @@
 
 struct wait_state {
     struct gw_wait_group *group;
-    json_t *ids; /* the distinct ids asked for, lower case */
+    char (*ids)[37]; /* the distinct ids asked for, lower case, sorted */
+    size_t n;
 };
 
 static void free_state(struct gw_request *rq)
@@ -23,10 +24,26 @@ static void free_state(struct gw_request *rq)
     struct wait_state *st = rq->state;
     if (st) {
         gw_wait_group_free(rq->gw->waiters, st->group);
-        json_decref(st->ids);
+        free(st->ids);
         free(st);
     }
     rq->state = NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* A result row's position, found by id (rows sorted by id). */
+struct row_ref {
+    const char *id;
+    int row;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const struct row_ref *)a)->id, ((const struct row_ref *)b)->id);
 }
 
 /* Read the jobs; answer unless none has ended and the request may still wait. */
@@ -35,10 +52,8 @@ static enum gw_result look(struct gw_request *rq, struct wait_state *st, bool ma
     struct jg_buf arr;
     jg_buf_init(&arr, 1 << 20);
     int rc = jg_buf_append(&arr, "{", 1);
-    size_t i;
-    json_t *id;
-    json_array_foreach(st->ids, i, id) rc |= jg_buf_printf(&arr, "%s%s", i ? "," : "",
-                                                           json_string_value(id));
+    for (size_t i = 0; i < st->n; i++)
+        rc |= jg_buf_printf(&arr, "%s%s", i ? "," : "", st->ids[i]);
     rc |= jg_buf_append(&arr, "}", 1);
     if (rc) {
         jg_buf_free(&arr);
@@ -50,19 +65,27 @@ static enum gw_result look(struct gw_request *rq, struct wait_state *st, bool ma
     jg_buf_free(&arr);
     if (!r)
         return gw_reply_db_error(rq, db);
-    json_t *ended = json_array(), *pending = json_array(), *missing = json_array();
-    json_array_foreach(st->ids, i, id)
-    {
-        int row = 0, rows = PQntuples(r);
-        while (row < rows && strcmp(PQgetvalue(r, row, JC_PUBLIC_ID), json_string_value(id)))
-            row++;
-        if (row == rows)
-            json_array_append(missing, id);
-        else if (gw_job_finished(PQgetvalue(r, row, JC_STATUS)))
-            json_array_append_new(ended, gw_job_row_to_json(r, row, true));
-        else
-            json_array_append(pending, id);
+    int rows = PQntuples(r);
+    struct row_ref *refs = calloc((size_t)rows + 1, sizeof *refs);
+    if (!refs) {
+        PQclear(r);
+        return gw_reply_internal(rq, "out of memory");
     }
+    for (int row = 0; row < rows; row++)
+        refs[row] = (struct row_ref){PQgetvalue(r, row, JC_PUBLIC_ID), row};
+    qsort(refs, (size_t)rows, sizeof *refs, cmp_row);
+    json_t *ended = json_array(), *pending = json_array(), *missing = json_array();
+    for (size_t i = 0; i < st->n; i++) {
+        struct row_ref key = {st->ids[i], 0};
+        const struct row_ref *hit = bsearch(&key, refs, (size_t)rows, sizeof *refs, cmp_row);
+        if (!hit)
+            json_array_append_new(missing, json_string(st->ids[i]));
+        else if (gw_job_finished(PQgetvalue(r, hit->row, JC_STATUS)))
+            json_array_append_new(ended, gw_job_row_to_json(r, hit->row, true));
+        else
+            json_array_append_new(pending, json_string(st->ids[i]));
+    }
+    free(refs);
     PQclear(r);
     if (may_wait && st->group && json_array_size(ended) == 0 && json_array_size(pending) > 0 &&
         !atomic_load(&rq->gw->stopping) && gw_wait_suspend(rq->gw->waiters, st->group)) {
@@ -106,7 +129,9 @@ enum gw_result gw_handle_jobs_wait(struct gw_request *rq)
         goto out;
     }
     struct wait_state *st = calloc(1, sizeof *st);
-    if (!st || !(st->ids = json_array())) {
+    if (st)
+        st->ids = calloc(json_array_size(ids), sizeof *st->ids);
+    if (!st || !st->ids) {
         free(st);
         res = gw_reply_internal(rq, "out of memory");
         goto out;
@@ -117,31 +142,28 @@ enum gw_result gw_handle_jobs_wait(struct gw_request *rq)
     json_t *v;
     json_array_foreach(ids, i, v)
     {
-        char id[37];
-        if (!json_is_string(v) || !gw_job_id_valid(json_string_value(v), id)) {
+        if (!json_is_string(v) || !gw_job_id_valid(json_string_value(v), st->ids[i])) {
             char f[32];
             snprintf(f, sizeof f, "ids[%zu]", i);
             res = gw_reply_error(rq, 422, "invalid-field", "Invalid field", f,
                                  "%s must be a job id (a UUID)", f);
             goto out;
         }
-        size_t k;
-        json_t *seen;
-        bool dup = false;
-        json_array_foreach(st->ids, k, seen) dup = dup || strcmp(json_string_value(seen), id) == 0;
-        if (!dup)
-            json_array_append_new(st->ids, json_string(id));
     }
+    /* Sorted and without duplicates: each id counts once, and lookups are binary searches. */
+    qsort(st->ids, json_array_size(ids), sizeof *st->ids, cmp_id);
+    for (i = 0; i < json_array_size(ids); i++)
+        if (st->n == 0 || strcmp(st->ids[st->n - 1], st->ids[i]) != 0)
+            memmove(st->ids[st->n++], st->ids[i], sizeof *st->ids);
     long ms = gw_wait_ms(rq, timeout);
     if (ms > 0) {
-        st->group = gw_wait_group_new(rq, json_array_size(st->ids), ms);
+        st->group = gw_wait_group_new(rq, st->n, ms);
         if (!st->group) {
             res = gw_reply_internal(rq, "out of memory");
             goto out;
         }
-        json_array_foreach(st->ids, i, v)
-            snprintf(st->group->waits[i].id, sizeof st->group->waits[i].id, "%s",
-                     json_string_value(v));
+        for (i = 0; i < st->n; i++)
+            memcpy(st->group->waits[i].id, st->ids[i], sizeof st->ids[i]);
         gw_wait_register(rq->gw->waiters, st->group);
     }
     res = look(rq, st, ms > 0);
