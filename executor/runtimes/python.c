@@ -108,8 +108,10 @@ int ex_python_call(const struct ex_exec *x, const struct ex_job *job, json_t **o
 
 static char *function_input(const struct ex_job *job, const json_t *args, const json_t *kwargs)
 {
-    json_t *in = json_pack("{s:O, s:O, s:O}", "entrypoint", json_object_get(job->spec, "entrypoint"),
-                           "args", args ? args : json_array(), "kwargs", kwargs ? kwargs : json_object());
+    /* "O" takes a reference of its own: a fresh default goes in with "o" (stolen), not leaked. */
+    json_t *in = json_pack("{s:O, s:o, s:o}", "entrypoint", json_object_get(job->spec, "entrypoint"),
+                           "args", args ? json_incref((json_t *)args) : json_array(), "kwargs",
+                           kwargs ? json_incref((json_t *)kwargs) : json_object());
     char *text = in ? json_dumps(in, JSON_COMPACT) : NULL;
     json_decref(in);
     return text;
