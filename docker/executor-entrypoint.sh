@@ -26,7 +26,15 @@ remount_rw() {
     esac
 }
 
-if [ "$(id -u)" = 0 ] && [ "${JOBGATE_EXECUTOR_BACKEND:-sandbox}" = sandbox ]; then
+# Is capability number $1 in our effective set?
+have_cap() {
+    eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+    [ $((0x$eff >> $1 & 1)) = 1 ]
+}
+
+set -- /usr/local/bin/jobgate-executor "$@"
+# Without CAP_SYS_ADMIN (21) there is nothing to prepare: the executor's probe says what is missing.
+if have_cap 21 && [ "${JOBGATE_EXECUTOR_BACKEND:-sandbox}" = sandbox ]; then
     if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
         remount_rw /sys/fs/cgroup
         if [ -w /sys/fs/cgroup/cgroup.procs ] && mkdir -p /sys/fs/cgroup/supervisor 2>/dev/null; then
@@ -45,10 +53,25 @@ if [ "$(id -u)" = 0 ] && [ "${JOBGATE_EXECUTOR_BACKEND:-sandbox}" = sandbox ]; t
             [ -n "$mp" ] && remount_rw "$mp"
         done
     fi
-    set -- unshare --cgroup /usr/local/bin/jobgate-executor "$@"
-else
-    set -- /usr/local/bin/jobgate-executor "$@"
+    if unshare --cgroup true 2>/dev/null; then
+        set -- unshare --cgroup "$@"
+    else
+        say "cannot create a cgroup namespace: cgroup paths are taken as the engine shows them"
+    fi
 fi
+
+# Box uids are host uids (no user namespace), and a box's uid is claimed per network namespace, that
+# is per container: replicas on one host would share uids 60000+slot, and with them RLIMIT_NPROC.
+# Unless told, each container takes a random block of 1024 uids in [2^20, 2e9) (--first-uid's range).
+if [ -z "${JOBGATE_FIRST_UID:-}" ]; then
+    JOBGATE_FIRST_UID=$((1048576 + $(od -An -tu4 -N4 /dev/urandom) % 1950000 * 1024))
+    export JOBGATE_FIRST_UID
+fi
+
+# The caches of stored problems' test data and of requirements' virtual environments (a volume: the
+# root file system is read-only).
+mkdir -p "${JOBGATE_CACHE_DIR:-/var/cache/jobgate/blobs}" "${JOBGATE_VENV_DIR:-/var/cache/jobgate/venvs}" 2>/dev/null ||
+    say "cannot create the cache directories below /var/cache/jobgate (mount a volume there)"
 
 if [ -n "${JOBGATE_TOKEN_FILE:-}" ]; then
     JOBGATE_TOKEN=$(cat "$JOBGATE_TOKEN_FILE")
