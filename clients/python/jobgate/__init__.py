@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 from .client import Client, default_client, gather, set_default_client  # noqa: E402
 from .errors import (APIError, ConfigError, ForbiddenSyscall, JobError, JobFailed, JobgateError,  # noqa: E402
                      JobNotFound, LimitExceeded, MemoryLimitExceeded, OutputLimitExceeded, PayloadError,
-                     RemoteCrash, RemoteError, RemoteTraceback, ResultError, TimeLimitExceeded)
+                     PythonVersionMismatch, RemoteCrash, RemoteError, RemoteTraceback, ResultError, TimeLimitExceeded)
 from .executor import Executor  # noqa: E402
 from .futures import (ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, JobFuture, as_completed,  # noqa: E402
                       wait)
@@ -29,5 +29,5 @@ __all__ = [
     "default_client", "set_default_client", "ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION",
     "JobgateError", "ConfigError", "APIError", "JobError", "LimitExceeded", "TimeLimitExceeded",
     "MemoryLimitExceeded", "OutputLimitExceeded", "ForbiddenSyscall", "RemoteCrash", "RemoteError",
-    "RemoteTraceback", "PayloadError", "ResultError", "JobFailed", "JobNotFound",
+    "RemoteTraceback", "PayloadError", "PythonVersionMismatch", "ResultError", "JobFailed", "JobNotFound",
 ]

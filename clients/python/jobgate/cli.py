@@ -60,7 +60,7 @@ def load_function(target: str) -> Callable:
     module = importlib.util.module_from_spec(spec)
     sys.modules[modname] = module
     spec.loader.exec_module(module)
-    fn = module
+    fn: Any = module
     for part in name.split("."):
         fn = getattr(fn, part, None)
         if fn is None:
@@ -120,7 +120,7 @@ def cmd_submit(client: Client, a: argparse.Namespace) -> int:
         print(fut.job_id)
         return 0
     print(fut.job_id, file=sys.stderr)
-    return _finish(client, fut.job_id, a.timeout, a.json)
+    return _finish(client, str(fut.job_id), a.timeout, a.json)
 
 
 def _finish(client: Client, job_id: str, timeout: Optional[float], as_json: bool) -> int:

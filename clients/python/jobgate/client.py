@@ -129,10 +129,10 @@ class Client:
         if chunksize < 1:
             raise ValueError("chunksize must be >= 1")
         items = zip(*iterables)
+        calls: list[tuple] = []
         if chunksize == 1:
             calls = [(fn, args, {}) for args in items]
         else:
-            calls = []
             while True:
                 chunk = tuple(itertools.islice(items, chunksize))
                 if not chunk:

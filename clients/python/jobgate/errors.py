@@ -15,7 +15,8 @@ is a ``JobgateError``:
          |                          without the network allowed)
          |- RemoteCrash            RE: the interpreter died (signal, os._exit, no result)
          |- RemoteError            the job raised an exception that cannot be rebuilt here
-         |- PayloadError           the box could not load the call (Python/cloudpickle mismatch)
+         |- PayloadError           the box could not load the call
+         |   `- PythonVersionMismatch  the executor's Python is another major.minor
          |- ResultError            the returned value cannot be unpickled here
          |- JobFailed              status "failed": the system could not run it (attempts exhausted,
          |                          executor error); ``reason`` is the error type
@@ -139,6 +140,11 @@ class RemoteError(JobError):
 class PayloadError(JobError):
     """The sandbox could not load the pickled call (usually a Python or cloudpickle version mismatch
     between this client and the executor's runtime)."""
+
+
+class PythonVersionMismatch(PayloadError):
+    """The executor runs another Python major.minor than this client: a pickled call cannot travel
+    between them (the message names both versions)."""
 
 
 class ResultError(JobError):

@@ -69,7 +69,7 @@ class Executor(concurrent.futures.Executor):
         for f in futures:
             f.add_done_callback(self._discard)
 
-    def _discard(self, f: concurrent.futures.Future) -> None:
+    def _discard(self, f: Any) -> None:
         with self._lock:
             self._futures.discard(f)
             close = self._shutdown and self._owns_client and not self._futures

@@ -30,7 +30,8 @@ class JobFuture(concurrent.futures.Future):
         self._client = client
 
     def __repr__(self) -> str:
-        return "<JobFuture %s %s>" % (self.job_id or "(waiting for its arguments)", self._state.lower())
+        state = "cancelled" if self.cancelled() else "finished" if self.done() else "pending"
+        return "<JobFuture %s %s>" % (self.job_id or "(waiting for its arguments)", state)
 
     def cancel(self) -> bool:
         """Cancel the job on the server (queued: it never runs; running: it is killed). True when the
@@ -45,8 +46,9 @@ class JobFuture(concurrent.futures.Future):
         """Move to CANCELLED and notify waiters (as an executor does when it drops a queued item)."""
         if not super().cancel():
             return False
-        with self._condition:
-            if self._state == CANCELLED:
+        # Future's own lock and state (private in typeshed, public enough for every executor).
+        with self._condition:  # type: ignore[attr-defined]
+            if self._state == CANCELLED:  # type: ignore[attr-defined]
                 self.set_running_or_notify_cancel()
         return True
 

@@ -21,6 +21,7 @@ import io
 import operator
 import os
 import pickle
+import platform
 import site
 import sys
 import sysconfig
@@ -32,10 +33,10 @@ from typing import Any, Callable, Optional
 import cloudpickle
 
 from . import _remote
-from .tracebacks import with_source
 from .errors import (ForbiddenSyscall, JobError, JobFailed, MemoryLimitExceeded, OutputLimitExceeded,
-                     PayloadError, RemoteCrash, RemoteError, RemoteTraceback, ResultError,
-                     TimeLimitExceeded)
+                     PayloadError, PythonVersionMismatch, RemoteCrash, RemoteError, RemoteTraceback,
+                     ResultError, TimeLimitExceeded)
+from .tracebacks import with_source
 
 # The SDK's helpers that run inside jobs (chunked map, initializers) travel by value: the executor's
 # Python does not have the SDK installed.
@@ -69,8 +70,8 @@ def _ships_by_value(module_name: str) -> bool:
         mod = sys.modules.get(top)
         by_value = False
         if mod is not None and top not in sys.builtin_module_names and top != "__main__":
-            files = [getattr(mod, "__file__", None)] + list(getattr(mod, "__path__", None) or [])
-            files = [os.path.realpath(f) for f in files if f]
+            paths = [getattr(mod, "__file__", None), *(getattr(mod, "__path__", None) or [])]
+            files = [os.path.realpath(f) for f in paths if isinstance(f, str)]
             by_value = bool(files) and not any(f.startswith(_INSTALLED) for f in files)
             if top == "jobgate":  # the SDK itself, wherever it lives: by value (the box lacks it)
                 by_value = True
@@ -122,9 +123,16 @@ def dumps(obj: Any, pending: Optional[list] = None) -> bytes:
     return buf.getvalue()
 
 
+# The harness reads an optional first pickle naming the Python that made the payload, and refuses a
+# payload from another major.minor before any of it runs (PythonVersionMismatch) instead of failing
+# obscurely. Protocol 2, so that any Python can read at least this much.
+VERSION_HEADER = pickle.dumps({"python": platform.python_version(), "cloudpickle": cloudpickle.__version__},
+                              protocol=2)
+
+
 def payload(fn: Callable, args: tuple, kwargs: dict, pending: Optional[list] = None) -> str:
-    """The ``code`` of a call job: base64 of the pickled (fn, args, kwargs)."""
-    return base64.b64encode(dumps((fn, args, kwargs), pending)).decode("ascii")
+    """The ``code`` of a call job: base64 of the version header and the pickled (fn, args, kwargs)."""
+    return base64.b64encode(VERSION_HEADER + dumps((fn, args, kwargs), pending)).decode("ascii")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -140,7 +148,7 @@ _LIMIT_WORDS = {"TLE": "exceeded its time limit", "MLE": "exceeded its memory li
 
 
 def _describe_limit(job: dict) -> str:
-    verdict = job.get("verdict")
+    verdict = str(job.get("verdict"))
     usage, limits = job.get("usage") or {}, job.get("limits") or {}
     parts = []
     if verdict == "TLE":
@@ -168,8 +176,9 @@ def _unb64_loads(text: str) -> Any:
 def _remote_exception(job: dict) -> BaseException:
     err = job.get("error") or {}
     tb = with_source(err.get("traceback") or "")
-    if err.get("type") == "PayloadError":
-        return PayloadError("job %s: %s" % (job.get("id"), err.get("message", "")), job)
+    if err.get("type") in ("PayloadError", "PythonVersionMismatch"):
+        cls = PythonVersionMismatch if err["type"] == "PythonVersionMismatch" else PayloadError
+        return cls("job %s: %s" % (job.get("id"), err.get("message", "")), job)
     exc: Any = None
     if job.get("result"):
         try:
@@ -185,8 +194,8 @@ def _remote_exception(job: dict) -> BaseException:
         return wrapped
     exc.__cause__ = RemoteTraceback(tb)
     try:
-        exc.remote_traceback = tb
-        exc.job_id = job.get("id")
+        setattr(exc, "remote_traceback", tb)
+        setattr(exc, "job_id", job.get("id"))
     except AttributeError:  # exceptions with __slots__
         pass
     return exc

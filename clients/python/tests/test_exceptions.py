@@ -193,3 +193,14 @@ def test_bad_token(stack):
         assert info.value.status == 401
     finally:
         c.close()
+
+
+def test_payloads_name_their_python_and_another_version_is_refused(client, monkeypatch):
+    import pickle
+
+    from jobgate import serialize
+    assert pickle.loads(serialize.VERSION_HEADER)["python"] == __import__("platform").python_version()
+    monkeypatch.setattr(serialize, "VERSION_HEADER", pickle.dumps({"python": "3.9.18", "cloudpickle": "2.2.0"}, 2))
+    with pytest.raises(jobgate.PythonVersionMismatch, match="3.9.18") as info:
+        client.submit(pow, 2, 2).result(60)
+    assert isinstance(info.value, jobgate.PayloadError)
