@@ -3,13 +3,15 @@
 # interleaved (jobgate-sandbox-run --bench: N sandboxed runs of the program in one reused box, each followed
 # by a bare fork+exec+wait of the same program; 5 warm-ups; medians and p10 of wall time per run).
 #
-#   sudo bench/sandbox/run.sh [BUILD_DIR]        N=1000 for more runs
+#   sudo bench/sandbox/run.sh [BUILD_DIR]        N=1000 for more runs, FIRST_UID=u for the box's uid
 #
 # isolate is not packaged by Debian and cannot be fetched offline, so it is not run here; sandbox.md §3.1
 # measured `isolate --run -- /bin/true` at 3-4 ms wall on this machine.
 set -eu
 BUILD=${1:-build}
 N=${N:-500}
+# A box uid of its own: executors on this host hold the default band from 60000.
+FIRST_UID=${FIRST_UID:-$((300000 + $$ % 1000 * 10))}
 CLI=$BUILD/executor/sandbox/jobgate-sandbox-run
 PY=/usr/bin/python3
 if [ ! -x "$CLI" ]; then
@@ -24,7 +26,7 @@ fi
 row() {
     runs=$1
     shift
-    "$CLI" --bench "$runs" -- "$@" | "$PY" -c '
+    "$CLI" --first-uid "$FIRST_UID" --bench "$runs" -- "$@" | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 s, b = d["sandboxed"], d["bare_fork_exec"]
