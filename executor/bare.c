@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "log.h"
 
 static uint64_t now_us(void)
 {
@@ -346,6 +347,42 @@ int ex_runner_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_res
     struct sbx_run with_net = *run;
     with_net.network = r->network;
     return sbx_run(r->box, &with_net, res);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ex_runner_run_warm(struct ex_runner *r, const struct sbx_run *run, const struct sbx_zygote_config *zc,
+                       struct sbx_result *res)
+{
+    if (!r->box || !zc || r->network != SBX_NETWORK_NONE || run->nbinds)
+        return ex_runner_run(r, run, res);
+    if (sbx_zygote_pid(r->box) < 0 && !sbx_zygote_accepts(r->box, run) && now_ms() >= r->zygote_retry_ms) {
+        char err[256];
+        int rc = sbx_zygote_start(r->box, zc, err, sizeof err);
+        if (rc == 0) {
+            JG_INFO("executor", "slot %u: Python zygote started (pid %d)", r->slot, (int)sbx_zygote_pid(r->box));
+        } else {
+            /* Not on this host or build (cgroup v2, no Python headers, another Python): fresh interpreters. */
+            r->zygote_retry_ms = now_ms() + (rc == -ENOTSUP ? 3600 * 1000L : 60 * 1000L);
+            JG_WARN("executor", "slot %u: no Python zygote (%s): every run starts an interpreter", r->slot,
+                    err[0] ? err : strerror(-rc));
+        }
+    }
+    if (!sbx_zygote_accepts(r->box, run))
+        return ex_runner_run(r, run, res);
+    atomic_store(&r->cancel, false);
+    int rc = sbx_zygote_run(r->box, run, res);
+    if (rc != -ENOTSUP)
+        return rc;
+    /* Nothing of the run started: the zygote could not be had (it is tried again next time). */
+    JG_WARN("executor", "slot %u: the zygote could not take a run (%s): run without it", r->slot, res->message);
+    sbx_result_free(res);
+    return ex_runner_run(r, run, res);
 }
 
 void ex_runner_cancel(struct ex_runner *r)

@@ -80,6 +80,9 @@ static const struct option_def options[] = {
         "executor's network namespace with IP sockets allowed (empty: no job has a network)"),
     STR(allow_network_runtimes, "allow-network-runtimes", "JOBGATE_ALLOW_NETWORK_RUNTIMES", "",
         "every job of these runtimes (comma-separated) runs with the executor's network (empty: none)"),
+    NUM(zygote_runs, "zygote-runs", "JOBGATE_ZYGOTE_RUNS", "10000", 0, 1000000000,
+        "call and function jobs run in a child of a warm Python interpreter per slot (the zygote), which is "
+        "replaced after this many runs; 0: a fresh interpreter for every run instead"),
     {"log-level", "JOBGATE_LOG_LEVEL", OPT_LOGLEVEL, offsetof(struct ex_config, log_level),
      sizeof(enum jg_log_level), "info", 0, 0, "debug, info, warn or error"},
 };

@@ -17,12 +17,19 @@ struct ex_runner {
     _Atomic pid_t bare_pgid;   /* bare: process group of the current run, 0 between runs */
     atomic_bool cancel;        /* set by ex_runner_cancel; cleared when a run starts */
     enum sbx_network network;  /* sandbox: the network of the current job's runs (set per job) */
+    long zygote_retry_ms;      /* sandbox: the zygote would not start; not tried again before (monotonic) */
 };
 
 /* Same contract as sbx_run(): 0 when the program ran (res->verdict is its outcome), -errno when the
  * backend failed (res->verdict SBX_INTERNAL, res->message says why). res must be freed with
  * sbx_result_free(). */
 int ex_runner_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_result *res);
+
+/* The same, through the slot's warm Python zygote when the run allows it (its argv starts with zc->argv and
+ * a script, no binds, no network): the zygote is started on first use (zc is read then); when it cannot start
+ * or take the run, ex_runner_run(). */
+int ex_runner_run_warm(struct ex_runner *r, const struct sbx_run *run, const struct sbx_zygote_config *zc,
+                       struct sbx_result *res);
 
 /* Kill the current run, if any, from any thread. */
 void ex_runner_cancel(struct ex_runner *r);

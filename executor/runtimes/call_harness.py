@@ -4,6 +4,8 @@
 #   {"ok": false, "stage": "load"|"call"|"dump", "error": {"type", "message", "traceback"},
 #    "exception": "<base64 pickle of the exception, when it pickles>"}
 # The payload is untrusted: it is only ever unpickled here, never by the executor.
+# The slot's Python zygote preloads this file (run once as another module than __main__, so that only
+# its imports and definitions happen); each run executes it as __main__.
 #
 # Another Python version's bytecode can crash this interpreter or compute something else, so a payload
 # from another version is refused (PythonVersionMismatch) before anything of it runs:
@@ -20,6 +22,8 @@ import pickle
 import sys
 import traceback
 import types
+
+import cloudpickle
 
 
 def write(doc):
@@ -133,8 +137,6 @@ def load_call(data):
 
 
 def main():
-    import cloudpickle
-
     version = "Python %d.%d.%d with cloudpickle %s" % (sys.version_info[:3] + (cloudpickle.__version__,))
     with open("payload.pkl", "rb") as f:
         data = f.read()
@@ -182,5 +184,6 @@ def main():
     write({"ok": True, "result": base64.b64encode(blob).decode()})
 
 
-main()
-sys.stdout.flush()
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()

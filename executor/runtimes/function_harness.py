@@ -2,6 +2,8 @@
 # entrypoint(*args, **kwargs) from input.json and writes outcome.json for the executor:
 #   {"ok": true, "value": <the JSON return value>}
 #   {"ok": false, "stage": "import"|"call"|"dump", "error": {"type", "message", "traceback"}}
+# The slot's Python zygote preloads this file (run once as another module than __main__); each run
+# executes it as __main__.
 import importlib.util
 import json
 import sys
@@ -50,5 +52,6 @@ def main():
     write({"ok": True, "value": value})
 
 
-main()
-sys.stdout.flush()
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()

@@ -1,6 +1,11 @@
 /* python3 call and function jobs: a small harness runs inside the box with the job's bytes and
  * writes outcome.json, which the executor reads back (a regular file, never through a symlink) and
- * parses with a size cap. The executor never unpickles anything. */
+ * parses with a size cap. The executor never unpickles anything.
+ *
+ * Runs with the configured interpreter and no requirements go through the slot's Python zygote
+ * (sandbox.h): a warm interpreter with both harnesses preloaded forks a confined child per run, which
+ * behaves exactly as `python3 -I -B harness.py` in the box (the same files in and out, limits and
+ * verdicts), without the ~40 ms start. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +37,18 @@ static int run_harness(const struct ex_exec *x, const struct ex_job *job, const 
     ex_job_run_limits(&job->limits, &run.limits);
     if (run.limits.file_size_bytes < cap)
         run.limits.file_size_bytes = cap;
-    return ex_runner_run(x->runner, &run, res);
+    if (!x->cfg->zygote_runs || env->nbinds) /* requirements: the venv's interpreter, not the zygote's */
+        return ex_runner_run(x->runner, &run, res);
+    /* The slot's zygote: this interpreter and flags, both harnesses preloaded (their `if __name__ ==
+     * "__main__":` block runs in each run only). Read when the slot starts its zygote. */
+    const struct sbx_file_in preload[] = {
+        {"/box/harness.py", ex_call_harness_py, strlen(ex_call_harness_py), -1, 0},
+        {"/box/harness.py", ex_function_harness_py, strlen(ex_function_harness_py), -1, 0},
+    };
+    const char *zargv[] = {env->python, "-I", "-B", NULL};
+    const struct sbx_zygote_config zc = {.argv = zargv, .envp = ex_run_env, .preload = preload, .npreload = 2,
+                                         .max_runs = (unsigned)x->cfg->zygote_runs};
+    return ex_runner_run_warm(x->runner, &run, &zc, res);
 }
 
 /* The outcome of a harness run, before any test comparison: a run verdict that is not OK wins; then

@@ -69,7 +69,7 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
         sbx_errf(err, errlen, "box %u: %s", id, strerror(-rc));
         goto out;
     }
-    rc = sbx_cg_box_init(&box->cg, &ctx->caps, ctx->cg_mode, ctx->cfg.cgroup_name, id, err, errlen);
+    rc = sbx_cg_box_init(&box->cg, &ctx->caps, ctx->cg_mode, ctx->cfg.cgroup_name, id, false, err, errlen);
     if(rc)
         goto out;
     rc = sbx_tree_build(ctx, box->uid, box->gid, &tree, err, errlen);
@@ -104,6 +104,7 @@ void sbx_box_close(struct sbx_box *box)
 {
     if(!box)
         return;
+    sbx_zygote_stop(box);
     if(box->init.pidfd >= 0 || box->init.pending) {
         struct sbx_cg_usage u;
         sbx_init_discard(box);
@@ -142,4 +143,12 @@ int sbx_box_enter(const struct sbx_box *box)
        setns(box->mnt_ns, CLONE_NEWNS) < 0)
         return -errno;
     return 0;
+}
+
+int sbx_confine_self(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile)
+{
+    const char *step;
+    struct sbx_limits l = *lim;
+    sbx_limits_default(&l);
+    return sbx_confine(box, &l, profile, SBX_NETWORK_NONE, NULL, &step);
 }

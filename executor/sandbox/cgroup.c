@@ -25,11 +25,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int open_box_dir(const char *base, const char *name, unsigned id, int *out, char *err, size_t errlen)
+static int open_box_dir(const char *base, const char *name, unsigned id, const char *suffix, int *out, char *err,
+                        size_t errlen)
 {
     char path[SBX_PATH_MAX + 64];
     int rc;
-    snprintf(path, sizeof path, "%s/%s/box%u", base, name, id);
+    snprintf(path, sizeof path, "%s/%s/box%u%s", base, name, id, suffix);
     rc = sbx_mkdir_p(path, 0755);
     if(rc) {
         sbx_errf(err, errlen, "mkdir %s: %s", path, strerror(-rc));
@@ -58,21 +59,21 @@ void sbx_cg_init_empty(struct sbx_cg *cg)
 }
 
 /* The box's directory in one v1 hierarchy, and its cgroup.procs (the spawner joins through it). */
-static int v1_open(const char *base, const char *name, unsigned id, int *dir, int *procs, char *err,
-                   size_t errlen)
+static int v1_open(const char *base, const char *name, unsigned id, const char *suffix, int *dir, int *procs,
+                   char *err, size_t errlen)
 {
-    int rc = open_box_dir(base, name, id, dir, err, errlen);
+    int rc = open_box_dir(base, name, id, suffix, dir, err, errlen);
     if(rc == 0 && (rc = *procs = open_at(*dir, "cgroup.procs", O_WRONLY)) > 0)
         rc = 0;
     return rc;
 }
 
-static int v1_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id, char *err,
-                   size_t errlen)
+static int v1_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id,
+                   const char *suffix, char *err, size_t errlen)
 {
     int rc = 0;
     if(caps->have & SBX_CAP_CG_MEMORY) {
-        rc = v1_open(caps->cg_memory, name, id, &cg->mem_dir, &cg->mem_procs, err, errlen);
+        rc = v1_open(caps->cg_memory, name, id, suffix, &cg->mem_dir, &cg->mem_procs, err, errlen);
         if(rc)
             goto out;
         rc = cg->mem_usage = open_at(cg->mem_dir, "memory.usage_in_bytes", O_RDONLY);
@@ -83,12 +84,12 @@ static int v1_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *n
         sbx_write_str_at(cg->mem_dir, "memory.swappiness", "0");
     }
     if(caps->have & SBX_CAP_CG_PIDS) {
-        rc = v1_open(caps->cg_pids, name, id, &cg->pids_dir, &cg->pids_procs, err, errlen);
+        rc = v1_open(caps->cg_pids, name, id, suffix, &cg->pids_dir, &cg->pids_procs, err, errlen);
         if(rc)
             goto out;
     }
     if(caps->have & SBX_CAP_CG_CPU) {
-        rc = v1_open(caps->cg_cpuacct, name, id, &cg->cpu_dir, &cg->cpu_procs, err, errlen);
+        rc = v1_open(caps->cg_cpuacct, name, id, suffix, &cg->cpu_dir, &cg->cpu_procs, err, errlen);
         if(rc)
             goto out;
         rc = cg->cpu_usage = open_at(cg->cpu_dir, "cpuacct.usage", O_RDWR);
@@ -157,7 +158,7 @@ static int v2_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *n
     rc = v2_enable(dir, path, cg->v2_memory, cg->v2_pids, err, errlen);
     if(rc)
         goto out;
-    rc = open_box_dir(caps->cg_unified, name, id, &cg->box_dir, err, errlen);
+    rc = open_box_dir(caps->cg_unified, name, id, "", &cg->box_dir, err, errlen);
     if(rc)
         goto out;
     snprintf(path, sizeof path, "%s/%s/box%u", caps->cg_unified, name, id);
@@ -169,15 +170,16 @@ out:
 }
 
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
-                    const char *name, unsigned id, char *err, size_t errlen)
+                    const char *name, unsigned id, bool zygote, char *err, size_t errlen)
 {
     sbx_cg_init_empty(cg);
     cg->mode = mode;
+    cg->zygote = zygote;
     int rc = 0;
     if(mode == SBX_CGROUP_V1)
-        rc = v1_init(cg, caps, name, id, err, errlen);
+        rc = v1_init(cg, caps, name, id, zygote ? "-zygote" : "", err, errlen);
     else if(mode == SBX_CGROUP_V2)
-        rc = v2_init(cg, caps, name, id, err, errlen);
+        rc = zygote ? -ENOTSUP : v2_init(cg, caps, name, id, err, errlen);
     if(rc)
         sbx_cg_box_close(cg);
     return rc;
@@ -231,6 +233,10 @@ static int v1_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
         cg->mem_base = 0;
         sbx_read_u64_fd(cg->mem_usage, &cg->mem_base);
         uint64_t limit = lim->memory_kb * 1024;
+        /* A zygote's cgroup holds the zygote too (and the run's init, a copy of it): the run may add its limit
+         * above what is charged now, rounded up to 4 MiB so that the limit is rarely rewritten. */
+        if(cg->zygote)
+            limit += (cg->mem_base + (4u << 20) - 1) & ~(uint64_t)((4u << 20) - 1);
         if(limit != cg->mem_limit_set) {
             /* memsw must stay >= limit at every step: open it up, set the limit, then close it down. */
             if(cg->have_memsw)
@@ -251,12 +257,18 @@ static int v1_begin(struct sbx_cg *cg, const struct sbx_limits *lim)
         sbx_write_str_at(cg->mem_dir, "memory.failcnt", "0");
         sbx_read_key_u64(cg->mem_dir, "memory.oom_control", "oom_kill", &cg->oom_before);
     }
-    if(cg->pids_dir >= 0 && lim->processes + 2 != cg->pids_limit_set) {
-        /* +2: the box's spawner and the run's init are in the cgroup too. */
-        rc = write_u64_at(cg->pids_dir, "pids.max", lim->processes + 2u);
+    /* +2: the box's spawner and the run's init are in the cgroup too. A zygote's: the tasks there now (the
+     * zygote, the run's init and the child that becomes the program, counted in the limit) - 1. */
+    uint64_t pids = lim->processes + 2u, now;
+    char buf[32];
+    if(cg->zygote && cg->pids_dir >= 0 && sbx_read_small(cg->pids_dir, "pids.current", buf, sizeof buf) == 0 &&
+       (now = strtoull(buf, NULL, 10)) > 0)
+        pids = lim->processes + now - 1;
+    if(cg->pids_dir >= 0 && pids != cg->pids_limit_set) {
+        rc = write_u64_at(cg->pids_dir, "pids.max", pids);
         if(rc)
             goto out;
-        cg->pids_limit_set = lim->processes + 2u;
+        cg->pids_limit_set = pids;
     }
     if(cg->cpu_usage >= 0)
         rc = sbx_write_u64_fd(cg->cpu_usage, 0);
@@ -360,8 +372,8 @@ int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us)
     return -ENOTSUP;
 }
 
-/* v1 has no cgroup.kill: SIGKILL every member but the spawner until none is left. The pid namespace already
- * took them all with its init, so this normally finds nothing; it is the backstop. */
+/* v1 has no cgroup.kill: SIGKILL every member but the spawner (or the zygote) until none is left. The pid
+ * namespace already took them all with its init, so this normally finds nothing; it is the backstop. */
 static void v1_kill_all(struct sbx_cg *cg)
 {
     int dir = cg->pids_dir >= 0 ? cg->pids_dir : cg->mem_dir >= 0 ? cg->mem_dir : cg->cpu_dir;

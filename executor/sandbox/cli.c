@@ -3,6 +3,8 @@
  *   jobgate-sandbox-run [options] -- /usr/bin/python3 -c 'print(1)'
  *   jobgate-sandbox-run --probe
  *   jobgate-sandbox-run --bench 500 -- /bin/true      (sandboxed vs bare fork+exec, interleaved)
+ *   jobgate-sandbox-run --zygote 3 --bench 500 --in s.py=s.py -- /usr/bin/python3 -I -B s.py
+ *                                                      (through the Python zygote vs a fresh interpreter)
  *
  * For manual use, the hostile suite and benchmarks; the executor links the library instead. */
 #include "sandbox.h"
@@ -43,6 +45,10 @@ static void usage(FILE *f)
           "  --strict              refuse to run unless every SBX_CAPS_STRICT mechanism is present\n"
           "  --repeat N            run N times, print the last result\n"
           "  --bench N             N sandboxed runs and N bare fork+exec runs, interleaved; print medians\n"
+          "  --zygote N            run through the box's Python zygote, whose argv is the first N words of\n"
+          "                        PROGRAM ARGS (3 for /usr/bin/python3 -I -B script.py); with --bench, against\n"
+          "                        the same run without it\n"
+          "  --preload PATH=HOSTFILE  a script the zygote compiles and imports at start (PATH inside the box)\n"
           "  --probe               print what this host can enforce and exit\n",
           f);
 }
@@ -128,32 +134,44 @@ static uint64_t bare_run(const struct sbx_run *run)
     return now_us() - t0;
 }
 
-static int bench(struct sbx_box *box, const struct sbx_run *run, int n)
+static uint64_t timed_run(struct sbx_box *box, const struct sbx_run *run, bool zygote, int *fails)
 {
-    uint64_t *sbx = calloc((size_t)n, sizeof *sbx), *bare = calloc((size_t)n, sizeof *bare);
-    int fails = 0;
-    if(!sbx || !bare)
+    struct sbx_result r;
+    uint64_t t0 = now_us();
+    if(zygote)
+        sbx_zygote_run(box, run, &r);
+    else
+        sbx_run(box, run, &r);
+    uint64_t t = now_us() - t0;
+    *fails += r.verdict != SBX_OK;
+    sbx_result_free(&r);
+    return t;
+}
+
+/* N runs of each kind, interleaved: sandboxed and bare fork+exec, or (zygote) through the zygote and not. */
+static int bench(struct sbx_box *box, const struct sbx_run *run, int n, bool zygote)
+{
+    uint64_t *sbx = calloc((size_t)n, sizeof *sbx), *other = calloc((size_t)n, sizeof *other);
+    int fails = 0, warm = 0;
+    if(!sbx || !other)
         return 1;
     for(int i = -5; i < n; i++) { /* 5 warm-ups */
-        struct sbx_result r;
-        uint64_t t0 = now_us();
-        sbx_run(box, run, &r);
-        uint64_t t = now_us() - t0;
-        fails += r.verdict != SBX_OK && i >= 0;
-        sbx_result_free(&r);
-        uint64_t b = bare_run(run);
+        int *f = i >= 0 ? &fails : &warm;
+        uint64_t t = timed_run(box, run, zygote, f);
+        uint64_t b = zygote ? timed_run(box, run, false, f) : bare_run(run);
         if(i >= 0) {
             sbx[i] = t;
-            bare[i] = b;
+            other[i] = b;
         }
     }
-    json_t *o = json_pack("{s:i, s:i, s:o, s:o}", "runs", n, "sandbox_failures", fails, "sandboxed", stats(sbx, n),
-                          "bare_fork_exec", stats(bare, n));
+    json_t *o = json_pack("{s:i, s:i, s:o, s:o}", "runs", n, "sandbox_failures", fails,
+                          zygote ? "zygote" : "sandboxed", stats(sbx, n),
+                          zygote ? "sandboxed" : "bare_fork_exec", stats(other, n));
     json_dumpf(o, stdout, JSON_INDENT(2));
     putchar('\n');
     json_decref(o);
     free(sbx);
-    free(bare);
+    free(other);
     return fails ? 1 : 0;
 }
 
@@ -167,11 +185,31 @@ static int read_host_file(const char *path, int *fd, mode_t *mode)
     return 0;
 }
 
+/* A host file's whole content, for --preload. */
+static int read_text(const char *path, struct sbx_file_in *f)
+{
+    FILE *fp = fopen(path, "re");
+    char *data = NULL;
+    size_t len = 0;
+    if(!fp)
+        return -errno;
+    FILE *mem = open_memstream(&data, &len);
+    int ch;
+    while(mem && (ch = fgetc(fp)) != EOF)
+        fputc(ch, mem);
+    fclose(fp);
+    if(!mem)
+        return -ENOMEM;
+    fclose(mem);
+    *f = (struct sbx_file_in){.data = data, .len = len, .fd = -1};
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     enum { O_CPU = 256, O_WALL, O_MEM, O_STACK, O_AS, O_OUT, O_ERR, O_FSIZE, O_PROCS, O_NOFILE, O_STDIN,
            O_STDIN_DATA, O_IN, O_COLLECT, O_ENV, O_CWD, O_BIND, O_BOX, O_FIRST_UID, O_V2, O_NOCG, O_STRICT,
-           O_REPEAT, O_BENCH, O_PROBE, O_HELP };
+           O_REPEAT, O_BENCH, O_PROBE, O_ZYGOTE, O_PRELOAD, O_HELP };
     static const struct option opts[] = {
         {"cpu", 1, 0, O_CPU},         {"wall", 1, 0, O_WALL},        {"mem", 1, 0, O_MEM},
         {"stack", 1, 0, O_STACK},     {"as", 1, 0, O_AS},            {"out", 1, 0, O_OUT},
@@ -181,12 +219,16 @@ int main(int argc, char **argv)
         {"cwd", 1, 0, O_CWD},         {"bind", 1, 0, O_BIND},        {"box", 1, 0, O_BOX},
         {"first-uid", 1, 0, O_FIRST_UID}, {"cgroup-v2", 0, 0, O_V2}, {"no-cgroup", 0, 0, O_NOCG},
         {"strict", 0, 0, O_STRICT},   {"repeat", 1, 0, O_REPEAT},    {"bench", 1, 0, O_BENCH},
-        {"probe", 0, 0, O_PROBE},     {"help", 0, 0, O_HELP},        {0, 0, 0, 0}};
+        {"probe", 0, 0, O_PROBE},     {"zygote", 1, 0, O_ZYGOTE},    {"preload", 1, 0, O_PRELOAD},
+        {"help", 0, 0, O_HELP},       {0, 0, 0, 0}};
     struct sbx_config cfg = {0};
     struct sbx_run run = {.stdin_fd = -1};
     struct sbx_file_in in[MAX_ITEMS];
     struct sbx_file_out out[MAX_ITEMS];
     struct sbx_bind binds[MAX_ITEMS];
+    struct sbx_file_in preload[MAX_ITEMS];
+    size_t npreload = 0;
+    int zygote_n = 0;
     const char *env[MAX_ITEMS + 1] = {0};
     size_t nin = 0, nout = 0, nenv = 0, nbinds = sbx_default_binds(&cfg.binds);
     unsigned box_id = 0;
@@ -262,6 +304,16 @@ int main(int argc, char **argv)
         case O_REPEAT: repeat = atoi(optarg); break;
         case O_BENCH: bench_n = atoi(optarg); break;
         case O_PROBE: probe = 1; break;
+        case O_ZYGOTE: zygote_n = atoi(optarg); break;
+        case O_PRELOAD:
+            colon = strchr(optarg, '=');
+            if(!colon || npreload == MAX_ITEMS || read_text(colon + 1, &preload[npreload])) {
+                usage(stderr);
+                return 2;
+            }
+            *colon = '\0';
+            preload[npreload++].name = optarg;
+            break;
         case O_HELP: usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -306,13 +358,29 @@ int main(int argc, char **argv)
         sbx_ctx_close(ctx);
         return 1;
     }
+    if(zygote_n > 0) {
+        const char *zargv[MAX_ITEMS + 1] = {0};
+        for(int i = 0; i < zygote_n && i < MAX_ITEMS && run.argv[i]; i++)
+            zargv[i] = run.argv[i];
+        struct sbx_zygote_config zc = {.argv = zargv, .envp = env, .preload = preload, .npreload = npreload};
+        rc = sbx_zygote_start(box, &zc, err, sizeof err);
+        if(rc) {
+            fprintf(stderr, "jobgate-sandbox-run: zygote: %s (%s)\n", err, strerror(-rc));
+            sbx_box_close(box);
+            sbx_ctx_close(ctx);
+            return 1;
+        }
+    }
     if(bench_n > 0) {
-        rc = bench(box, &run, bench_n);
+        rc = bench(box, &run, bench_n, zygote_n > 0);
     } else {
         struct sbx_result res = {0};
         for(int i = 0; i < repeat; i++) {
             sbx_result_free(&res);
-            sbx_run(box, &run, &res);
+            if(zygote_n > 0)
+                sbx_zygote_run(box, &run, &res);
+            else
+                sbx_run(box, &run, &res);
         }
         json_t *o = result_json(&res, &run);
         json_dumpf(o, stdout, JSON_INDENT(2));
@@ -325,5 +393,7 @@ int main(int argc, char **argv)
     sbx_ctx_close(ctx);
     for(size_t i = 0; i < nin; i++)
         close(in[i].fd);
+    for(size_t i = 0; i < npreload; i++)
+        free((void *)preload[i].data);
     return rc;
 }

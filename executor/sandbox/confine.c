@@ -1,7 +1,8 @@
 /* confine.c - the last steps before untrusted code: rlimits, credentials, capabilities, no_new_privs and
- * the seccomp filter. Shared by sbx_run's program child and by zygote children (sbx_confine_self), so both
- * paths are confined identically. Everything here is a plain syscall: it runs in a child cloned from a
- * possibly multi-threaded supervisor, where malloc and stdio are off limits. */
+ * the seccomp filter. Shared by sbx_run's program child, by sbx_confine_self, and by the Python zygote's
+ * children (zygote_ext.c links this file into the interpreter), so every path is confined by the same code.
+ * Everything here is a plain syscall: it runs in a child cloned from a possibly multi-threaded supervisor,
+ * where malloc and stdio are off limits. */
 #include "internal.h"
 
 #include <errno.h>
@@ -39,14 +40,10 @@ static int set_limits(const struct sbx_limits *lim)
     return rc;
 }
 
-int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile,
-                enum sbx_network network, const char *cwd, const char **step)
+int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
+                   const char **step)
 {
     int rc = 0;
-    (void)profile; /* one profile today; the ctx holds its BPF, one variant per network setting */
-    unsigned net = network == SBX_NETWORK_HOST ? SBX_NETWORK_HOST : SBX_NETWORK_NONE;
-    struct sock_fprog prog = {.len = box->ctx->bpf_len[net], .filter = box->ctx->bpf[net]};
-
     *step = "setsid";
     if(setsid() < 0 && errno != EPERM) /* EPERM: already a group leader (a zygote child may be) */
         goto fail;
@@ -55,7 +52,7 @@ int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sb
     if(rc)
         goto out;
     *step = "capability bounding set";
-    for(int cap = 0; cap <= box->ctx->cap_last; cap++)
+    for(int cap = 0; cap <= id->cap_last; cap++)
         if(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
             goto fail;
     *step = "ambient capabilities";
@@ -68,10 +65,10 @@ int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sb
     if(syscall(SYS_setgroups, 0, NULL) < 0)
         goto fail;
     *step = "setresgid";
-    if(syscall(SYS_setresgid, box->gid, box->gid, box->gid) < 0)
+    if(syscall(SYS_setresgid, id->gid, id->gid, id->gid) < 0)
         goto fail;
     *step = "setresuid";
-    if(syscall(SYS_setresuid, box->uid, box->uid, box->uid) < 0)
+    if(syscall(SYS_setresuid, id->uid, id->uid, id->uid) < 0)
         goto fail;
     /* After the uid change, which clears it. The parent is the run's init (or the zygote). */
     *step = "pdeathsig";
@@ -86,7 +83,7 @@ int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sb
     if(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         goto fail;
     *step = "seccomp";
-    if(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    if(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, id->filter) < 0)
         goto fail;
     *step = NULL;
     goto out;
@@ -96,10 +93,12 @@ out:
     return rc;
 }
 
-int sbx_confine_self(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile)
+int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile,
+                enum sbx_network network, const char *cwd, const char **step)
 {
-    const char *step;
-    struct sbx_limits l = *lim;
-    sbx_limits_default(&l);
-    return sbx_confine(box, &l, profile, SBX_NETWORK_NONE, NULL, &step);
+    (void)profile; /* one profile today; the ctx holds its BPF, one variant per network setting */
+    unsigned net = network == SBX_NETWORK_HOST ? SBX_NETWORK_HOST : SBX_NETWORK_NONE;
+    struct sock_fprog prog = {.len = box->ctx->bpf_len[net], .filter = box->ctx->bpf[net]};
+    struct sbx_identity id = {.uid = box->uid, .gid = box->gid, .cap_last = box->ctx->cap_last, .filter = &prog};
+    return sbx_confine_to(&id, lim, cwd, step);
 }

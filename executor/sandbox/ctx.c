@@ -163,6 +163,11 @@ int sbx_ctx_init(struct sbx_ctx **out, const struct sbx_config *cfg, char *err, 
             goto out;
         }
     }
+    rc = sbx_seccomp_build_zygote(&ctx->bpf_zygote, &ctx->bpf_zygote_len);
+    if(rc) {
+        sbx_errf(err, errlen, "seccomp filter of the zygote: %s", strerror(-rc));
+        goto out;
+    }
     ctx->cap_last = 40;
     if(sbx_read_small(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof buf) == 0)
         ctx->cap_last = atoi(buf);
@@ -189,5 +194,6 @@ void sbx_ctx_close(struct sbx_ctx *ctx)
     free(ctx->binds);
     free(ctx->bpf[SBX_NETWORK_NONE]);
     free(ctx->bpf[SBX_NETWORK_HOST]);
+    free(ctx->bpf_zygote);
     free(ctx);
 }

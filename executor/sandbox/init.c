@@ -12,6 +12,10 @@
  * to the box creator's network namespace), then clones the program vfork-style, reaps it, writes its status
  * and exits, which kills whatever the program left in the pid namespace.
  *
+ * An init may instead be asked to become a box's zygote (zygote.c): it moves into the zygote's cgroups, keeps
+ * only the capabilities the zygote needs, sets no_new_privs and the zygote's seccomp filter, and execs the
+ * interpreter in place, so the zygote is pid 1 of a pid namespace of its own, inside the box.
+ *
  * Both children are cloned from a possibly multi-threaded supervisor: until execve they use plain syscall
  * wrappers only (no malloc, no stdio, no glibc set*id broadcast). */
 #include "internal.h"
@@ -19,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,22 +31,27 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* The request as it travels: this header, then argc + envc + 1 + nbinds NUL-terminated strings (argv, envp,
- * cwd, bind targets). */
+ * cwd, bind targets). Descriptors: the NFDS below, one per bind, then ncgroups cgroup.procs (zygote only). */
 struct request_hdr {
     uint32_t size; /* of the whole request */
-    uint32_t argc, envc, nbinds;
+    uint32_t argc, envc, nbinds, ncgroups;
     int32_t profile;
     int32_t network;
+    int32_t zygote; /* become the box's zygote: exec argv in place (FD_STATUS is its control socket) */
     struct sbx_limits lim;
 };
 
 enum { FD_STDIN, FD_OUT, FD_ERR, FD_STATUS, FD_REPORT, NFDS };
+#define NCGROUPS_MAX 3 /* v1 memory, pids, cpuacct */
 _Static_assert(NFDS + SBX_RUN_BINDS_MAX <= SBX_FDS_MAX, "a request's descriptors fit one message");
+_Static_assert(NFDS + NCGROUPS_MAX <= SBX_FDS_MAX, "a zygote request's descriptors fit one message");
 
 /* What the program child needs, decoded by init into its own memory. */
 struct plan {
@@ -55,6 +65,9 @@ struct plan {
     uint32_t nbinds;
     int bind_fd[SBX_RUN_BINDS_MAX];
     const char *bind_target[SBX_RUN_BINDS_MAX];
+    bool zygote;
+    uint32_t ncgroups;
+    int cgroup_fd[NCGROUPS_MAX];
 };
 
 static SBX_NO_ASAN void report_failure(int fd, const char *who, const char *step, int err)
@@ -106,14 +119,6 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
     ssize_t n = sbx_recv_fds(sock, buf, SBX_REQ_MAX, fds, &nfds);
     if(n < 0)
         return (int)n;
-    if(nfds < NFDS || nfds > NFDS + SBX_RUN_BINDS_MAX) {
-        for(int i = 0; i < nfds; i++)
-            close(fds[i]);
-        return -EBADMSG;
-    }
-    memcpy(p->fd, fds, sizeof p->fd);
-    p->nbinds = (uint32_t)(nfds - NFDS);
-    memcpy(p->bind_fd, fds + NFDS, p->nbinds * sizeof fds[0]);
     struct request_hdr h;
     size_t got = (size_t)n;
     while(got < sizeof h || got < ((struct request_hdr *)(void *)buf)->size) {
@@ -123,8 +128,18 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
         got += (size_t)n;
     }
     memcpy(&h, buf, sizeof h);
-    if(h.nbinds != p->nbinds)
+    if(nfds < NFDS || h.nbinds > SBX_RUN_BINDS_MAX || h.ncgroups > NCGROUPS_MAX ||
+       (uint32_t)nfds != NFDS + h.nbinds + h.ncgroups) {
+        for(int i = 0; i < nfds; i++)
+            close(fds[i]);
         return -EBADMSG;
+    }
+    memcpy(p->fd, fds, sizeof p->fd);
+    p->nbinds = h.nbinds;
+    memcpy(p->bind_fd, fds + NFDS, p->nbinds * sizeof fds[0]);
+    p->ncgroups = h.ncgroups;
+    memcpy(p->cgroup_fd, fds + NFDS + h.nbinds, p->ncgroups * sizeof fds[0]);
+    p->zygote = h.zygote != 0;
     /* Pointer arrays go after the strings, aligned; the supervisor checked that they fit. */
     size_t at = (h.size + 15) & ~(size_t)15;
     p->argv = (char **)(void *)(buf + at);
@@ -145,6 +160,69 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
     p->profile = (enum sbx_profile)h.profile;
     p->network = h.network == SBX_NETWORK_HOST ? SBX_NETWORK_HOST : SBX_NETWORK_NONE;
     return 0;
+}
+
+/* The capabilities the zygote keeps (zygote_ext.c): its children's pid, mount and IPC namespaces and mounts
+ * (SYS_ADMIN), and what their confinement needs (SETUID, SETGID, SETPCAP for the bounding set, SYS_RESOURCE
+ * for rlimits above the inherited hard limits). Everything else leaves the bounding set before execve, so
+ * root's capabilities after it are these five. */
+static const uint64_t zygote_caps = 1ull << 6 /* SETGID */ | 1ull << 7 /* SETUID */ | 1ull << 8 /* SETPCAP */ |
+                                    1ull << 21 /* SYS_ADMIN */ | 1ull << 24 /* SYS_RESOURCE */;
+
+/* Become the box's zygote: join its cgroups, take fds 0-3 (3: the control socket), shed capabilities, set
+ * no_new_privs and the zygote filter, and exec the interpreter. Failures go to the failure pipe, which
+ * execve closes on success. */
+static _Noreturn void become_zygote(const struct sbx_box *box, const struct plan *p)
+{
+    const char *step = "cgroup";
+    int rep = p->fd[FD_REPORT];
+    struct sock_fprog prog = {.len = box->ctx->bpf_zygote_len, .filter = box->ctx->bpf_zygote};
+    for(uint32_t i = 0; i < p->ncgroups; i++) /* v1: the zygote's own cgroups, before it allocates anything */
+        if(write(p->cgroup_fd[i], "0", 1) != 1)
+            goto fail;
+    step = "fds";
+    int in = fcntl(p->fd[FD_STDIN], F_DUPFD_CLOEXEC, 10), out = fcntl(p->fd[FD_OUT], F_DUPFD_CLOEXEC, 10);
+    int err = fcntl(p->fd[FD_ERR], F_DUPFD_CLOEXEC, 10), ctl = fcntl(p->fd[FD_STATUS], F_DUPFD_CLOEXEC, 10);
+    rep = fcntl(rep, F_DUPFD_CLOEXEC, 10);
+    if(in < 0 || out < 0 || err < 0 || ctl < 0 || rep < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+       dup2(err, 2) < 0 || dup2(ctl, 3) < 0 || dup3(rep, 4, O_CLOEXEC) < 0)
+        goto fail;
+    rep = 4;
+    close_range(5, ~0u, 0);
+    step = "setsid";
+    if(setsid() < 0 && errno != EPERM)
+        goto fail;
+    step = "rlimits";
+    struct rlimit none = {0, 0};
+    if(setrlimit(RLIMIT_CORE, &none) < 0)
+        goto fail;
+    /* Out of the OOM killer's reach where we may (CAP_SYS_RESOURCE), as the spawner: an OOM kill in a run
+     * should take the run. The zygote's children put themselves back to 0. */
+    int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if(adj >= 0) {
+        if(write(adj, "-1000", 5) < 0) { /* EACCES without CAP_SYS_RESOURCE */
+        }
+        close(adj);
+    }
+    step = "capability bounding set";
+    for(int cap = 0; cap <= box->ctx->cap_last; cap++)
+        if(!(zygote_caps >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            goto fail;
+    step = "ambient capabilities";
+    if(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        goto fail;
+    step = "no_new_privs";
+    if(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        goto fail;
+    step = "seccomp";
+    if(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        goto fail;
+    step = "execve";
+    if(chdir("/") == 0)
+        execve(p->argv[0], p->argv, p->envp);
+fail:
+    report_failure(rep, "zygote: ", step, errno);
+    _exit(127);
 }
 
 void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns)
@@ -207,6 +285,8 @@ void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bo
         errno = -rc;
         goto fail;
     }
+    if(p.zygote)
+        become_zygote(box, &p);
     /* A run with the network leaves the box's empty namespace for the creator's; init is still root here,
      * and the program inherits the namespace at clone. Only this one run: init exits with it. */
     step = "setns host net";
@@ -331,45 +411,38 @@ void sbx_init_discard(struct sbx_box *box)
     w->pid = -1;
 }
 
-int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
-                     const int fds[5], const int *bind_fds)
+/* Serialize one request (header, strings, descriptors) and send it to the waiting init. */
+static int send_request(struct sbx_box *box, struct request_hdr *h, const char *const *argv,
+                        const char *const *envp, const char *cwd, const char *const *targets, const int *fds,
+                        size_t nfds)
 {
     static const char *const empty[] = {NULL};
-    const char *const *envp = run->envp ? run->envp : empty;
-    const char *cwd = run->cwd ? run->cwd : "/box";
-    struct request_hdr h = {.lim = *lim, .profile = (int32_t)run->profile, .network = (int32_t)run->network};
-    int all_fds[NFDS + SBX_RUN_BINDS_MAX];
-    memcpy(all_fds, fds, NFDS * sizeof fds[0]);
-    size_t size = sizeof h + strlen(cwd) + 1;
-    for(; run->argv[h.argc]; h.argc++)
-        size += strlen(run->argv[h.argc]) + 1;
-    for(; envp[h.envc]; h.envc++)
-        size += strlen(envp[h.envc]) + 1;
-    for(size_t i = 0; i < run->nbinds; i++) {
-        if(bind_fds[i] >= 0) {
-            all_fds[NFDS + h.nbinds++] = bind_fds[i];
-            size += strlen(run->binds[i].target ? run->binds[i].target : run->binds[i].source) + 1;
-        }
-    }
+    envp = envp ? envp : empty;
+    size_t size = sizeof *h + strlen(cwd) + 1;
+    for(h->argc = 0; argv[h->argc]; h->argc++)
+        size += strlen(argv[h->argc]) + 1;
+    for(h->envc = 0; envp[h->envc]; h->envc++)
+        size += strlen(envp[h->envc]) + 1;
+    for(uint32_t i = 0; i < h->nbinds; i++)
+        size += strlen(targets[i]) + 1;
     /* init lays the pointer arrays out after the strings, in the same buffer */
-    if(((size + 15) & ~(size_t)15) + (h.argc + h.envc + 2) * sizeof(char *) > SBX_REQ_MAX)
+    if(((size + 15) & ~(size_t)15) + (h->argc + h->envc + 2) * sizeof(char *) > SBX_REQ_MAX)
         return -E2BIG;
-    h.size = (uint32_t)size;
-    char *buf = malloc(size), *s = buf + sizeof h;
+    h->size = (uint32_t)size;
+    char *buf = malloc(size), *s = buf + sizeof *h;
     if(!buf)
         return -ENOMEM;
-    memcpy(buf, &h, sizeof h);
-    for(uint32_t i = 0; i < h.argc; i++)
-        s = stpcpy(s, run->argv[i]) + 1;
-    for(uint32_t i = 0; i < h.envc; i++)
+    memcpy(buf, h, sizeof *h);
+    for(uint32_t i = 0; i < h->argc; i++)
+        s = stpcpy(s, argv[i]) + 1;
+    for(uint32_t i = 0; i < h->envc; i++)
         s = stpcpy(s, envp[i]) + 1;
     s = stpcpy(s, cwd) + 1;
-    for(size_t i = 0; i < run->nbinds; i++)
-        if(bind_fds[i] >= 0)
-            s = stpcpy(s, run->binds[i].target ? run->binds[i].target : run->binds[i].source) + 1;
+    for(uint32_t i = 0; i < h->nbinds; i++)
+        s = stpcpy(s, targets[i]) + 1;
 
     int rc = 0;
-    ssize_t n = sbx_send_fds(box->init.sock, buf, size, all_fds, NFDS + h.nbinds);
+    ssize_t n = sbx_send_fds(box->init.sock, buf, size, fds, nfds);
     if(n < 0) {
         rc = (int)n;
         goto out;
@@ -386,4 +459,34 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
 out:
     free(buf);
     return rc;
+}
+
+int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
+                     const int fds[5], const int *bind_fds)
+{
+    struct request_hdr h = {.lim = *lim, .profile = (int32_t)run->profile, .network = (int32_t)run->network};
+    int all_fds[NFDS + SBX_RUN_BINDS_MAX];
+    const char *targets[SBX_RUN_BINDS_MAX];
+    memcpy(all_fds, fds, NFDS * sizeof fds[0]);
+    for(size_t i = 0; i < run->nbinds; i++) {
+        if(bind_fds[i] >= 0) {
+            targets[h.nbinds] = run->binds[i].target ? run->binds[i].target : run->binds[i].source;
+            all_fds[NFDS + h.nbinds++] = bind_fds[i];
+        }
+    }
+    return send_request(box, &h, run->argv, run->envp, run->cwd ? run->cwd : "/box", targets, all_fds,
+                        NFDS + h.nbinds);
+}
+
+int sbx_init_request_zygote(struct sbx_box *box, const char *const *argv, const char *const *envp,
+                            const int fds[5], const int *cgroup_fds, size_t ncgroups)
+{
+    struct request_hdr h = {.zygote = 1, .ncgroups = (uint32_t)ncgroups};
+    int all_fds[NFDS + NCGROUPS_MAX];
+    if(ncgroups > NCGROUPS_MAX)
+        return -EINVAL;
+    memcpy(all_fds, fds, NFDS * sizeof fds[0]);
+    memcpy(all_fds + NFDS, cgroup_fds, ncgroups * sizeof cgroup_fds[0]);
+    sbx_limits_default(&h.lim);
+    return send_request(box, &h, argv, envp, "/", NULL, all_fds, NFDS + ncgroups);
 }

@@ -18,7 +18,8 @@ struct sbx_cg {
     int cpu_usage;            /* v1 cpuacct.usage, kept open: polled during the run */
     int mem_usage;            /* v1 memory.usage_in_bytes */
     uint64_t mem_base;        /* v1 usage at run start, left by earlier runs; the peak is reported above it */
-    pid_t keep_pid;           /* v1: the box's spawner lives in these cgroups; cleanup spares it */
+    pid_t keep_pid;           /* v1: the box's spawner (or zygote) lives in these cgroups; cleanup spares it */
+    bool zygote;              /* v1 box<id>-zygote: the zygote and its children (limits above its usage) */
     uint64_t mem_limit_set;   /* last values written, to skip rewriting unchanged limits */
     uint64_t pids_limit_set;
     uint64_t oom_before;      /* v1 oom_kill counter at run start (it cannot be reset) */
@@ -41,8 +42,9 @@ struct sbx_cg_usage {
 };
 
 void sbx_cg_init_empty(struct sbx_cg *cg); /* mode NONE, every fd -1: safe to close */
+/* zygote: the cgroups of the box's zygote (v1 box<id>-zygote; -ENOTSUP on v2) instead of the box's own. */
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
-                    const char *name, unsigned id, char *err, size_t errlen);
+                    const char *name, unsigned id, bool zygote, char *err, size_t errlen);
 void sbx_cg_box_close(struct sbx_cg *cg);
 int sbx_cg_run_prepare(struct sbx_cg *cg); /* before the run's init is cloned (v2: its fresh cgroup) */
 int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim); /* limits, counters reset */
@@ -56,6 +58,8 @@ int sbx_cg_run_end(struct sbx_cg *cg, struct sbx_cg_usage *u);
 /* Build the BPF program of profile into a malloc'd array; the caller owns *out. */
 int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct sock_filter **out,
                       unsigned short *len);
+/* The zygote's own filter: the default one, but namespaces and mounts allowed (see seccomp.c). */
+int sbx_seccomp_build_zygote(struct sock_filter **out, unsigned short *len);
 
 /* ---- mounts.c ---- */
 
@@ -89,6 +93,20 @@ int sbx_ns_create(const struct sbx_tree *t, const char *hostname, int *mnt, int 
                   size_t errlen);
 
 /* ---- confine.c ---- */
+
+/* Who a confined process becomes, and its filter: what sbx_confine_to needs, without a box. */
+struct sbx_identity {
+    uid_t uid;
+    gid_t gid;
+    int cap_last;                    /* highest capability number of the kernel */
+    const struct sock_fprog *filter; /* installed last */
+};
+
+/* setsid, rlimits from lim (defaults already filled in), capability bounding and ambient sets emptied,
+ * groups/gid/uid, PR_SET_PDEATHSIG(SIGKILL), chdir(cwd) unless NULL, no_new_privs, then the filter. On
+ * failure *step names the step. Async-signal-safe. */
+int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
+                   const char **step);
 
 /* The confinement sequence shared by sbx_run's program child and zygote children. On failure *step names
  * the step that failed. cwd may be NULL. Async-signal-safe. */
@@ -146,6 +164,10 @@ void sbx_init_discard(struct sbx_box *box); /* kill and reap it (finishing a pen
  * run->binds entry (bind_fds[i] < 0: skipped, an optional source that is absent). */
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
                      const int fds[5], const int *bind_fds);
+/* Ask the waiting init to become the box's zygote (see init.c): fds are stdin, stdout, stderr, the control
+ * socket (the zygote's fd 3) and the failure pipe; then up to 3 cgroup.procs it moves into first. */
+int sbx_init_request_zygote(struct sbx_box *box, const char *const *argv, const char *const *envp,
+                            const int fds[5], const int *cgroup_fds, size_t ncgroups);
 
 /* ---- fdpass.c ---- */
 
@@ -166,6 +188,68 @@ int sbx_spawner_restart(struct sbx_box *box, char *err, size_t errlen); /* after
 int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir);
 int sbx_spawner_reply(struct sbx_box *box, pid_t *pid, int *pidfd);
 
+/* ---- zygote.c, zygote_ext.c: the Python zygote (protocol shared by both halves) ---- */
+
+#define SBX_ZYGOTE_MAGIC 0x315a474au /* "JGZ1" */
+#define SBX_ZYGOTE_HELLO_MAX (192 * 1024) /* one SOCK_SEQPACKET message */
+#define SBX_ZYGOTE_JOB_MAX (32 * 1024)
+
+/* supervisor -> zygote, once, with the native half as a memfd (SCM_RIGHTS). Then filter_len struct
+ * sock_filter (the runs' filter), then npreload times: uint32 path length, uint32 source length, path, source. */
+struct sbx_zygote_hello {
+    uint32_t magic, size;
+    uint32_t uid, gid;
+    int32_t cap_last;
+    uint32_t filter_len;
+    uint32_t npreload;
+    uint32_t python; /* major << 8 | minor the native half was built for */
+};
+
+/* supervisor -> zygote: "F" + (/box tmpfs, /tmp tmpfs, status pipe write end); reply "K" + (the init's pidfd,
+ * the socket to its waiting child), or "E" + struct sbx_failure. */
+
+/* supervisor -> the waiting child: this header, cwd and argc strings (script, arguments), NUL-terminated;
+ * fds stdin, stdout, stderr, failure pipe. */
+struct sbx_zygote_job {
+    uint32_t size;
+    uint32_t argc;
+    struct sbx_limits lim;
+};
+
+/* A child the zygote forked ahead of its run: an init (pid 1 of fresh pid, mount and IPC namespaces holding
+ * the run's /box, /tmp and /proc) and the init's child, which waits for the request. */
+struct sbx_zchild {
+    int pidfd;    /* the init; not our child (the zygote reaps it): readable once it and its namespace are gone */
+    int sock;     /* to the waiting child: the request goes here; the init's setup failure comes back here */
+    int boxfs;    /* the run's /box */
+    int status;   /* read end: the init writes the program's struct sbx_init_status */
+    bool pending; /* asked of the zygote, reply not read yet */
+};
+
+struct sbx_zygote {
+    pid_t pid;
+    int pidfd;    /* the zygote: our child (cloned by the spawner with CLONE_PARENT, as inits are) */
+    int ctl;      /* SOCK_SEQPACKET: fork requests and their replies */
+    struct sbx_cg cg; /* v1 box<id>-zygote: the zygote, its inits and their programs */
+    struct sbx_zchild next;
+    uint64_t runs; /* by this zygote */
+    unsigned max_runs;
+    char **argv;  /* interpreter and flags (nargv), NULL-terminated; owned copies */
+    size_t nargv;
+    char **envp;
+    char *hello;  /* the hello message, kept for restarts */
+    size_t hello_len;
+};
+
+/* Make box->zyg->next a child ready for a run, starting the zygote again if it died (once). */
+int sbx_zygote_acquire(struct sbx_box *box, char *err, size_t errlen);
+/* Hand the run to box->zyg->next's waiting child; fds as sbx_init_request's (the status pipe is not used). */
+int sbx_zygote_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
+                       const int fds[5]);
+/* After a run (used) or a failed start: drop box->zyg->next, replace the zygote when it is due, and ask for
+ * the next child now, so that it is forked while the run's result is handled. */
+void sbx_zygote_release(struct sbx_box *box, bool used);
+
 /* ---- ctx.c / box.c ---- */
 
 struct sbx_ctx {
@@ -177,6 +261,8 @@ struct sbx_ctx {
     enum sbx_cgroup_mode cg_mode; /* what boxes use: caps.cgroup, or forced */
     struct sock_filter *bpf[2]; /* by enum sbx_network: the filter without and with AF_INET/AF_INET6 */
     unsigned short bpf_len[2];
+    struct sock_filter *bpf_zygote; /* the Python zygote's own filter */
+    unsigned short bpf_zygote_len;
     int cap_last;              /* highest capability number of this kernel */
 };
 
@@ -211,6 +297,7 @@ struct sbx_box {
     int claim;                 /* abstract socket "jobgate-sbx/uid/<uid>": one supervisor per box uid */
     struct sbx_init init;
     struct sbx_cg cg;
+    struct sbx_zygote *zyg;    /* the box's Python zygote, or NULL */
 };
 
 #endif

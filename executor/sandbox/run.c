@@ -11,7 +11,13 @@
  *
  * Killing init (SIGKILL from the supervisor's namespace) kills everything in the run's pid namespace, and
  * the namespace cannot be left (setns/unshare/clone(NEW*) are denied by seccomp), so a daemonized child dies
- * with the run. The cgroup is the second net: v2 cgroup.kill, v1 SIGKILL of cgroup.procs. */
+ * with the run. The cgroup is the second net: v2 cgroup.kill, v1 SIGKILL of cgroup.procs.
+ *
+ * A zygote run (sbx_zygote_run, zygote.c) has the same shape, with the zygote's child for its init: it was
+ * forked ahead by the box's warm interpreter, is the zygote's child rather than ours (the zygote reaps it),
+ * already holds its status pipe, and the program is its child that was forked with it and waits for the
+ * request. Everything else - inputs, limits, supervision, outputs, measurements, verdicts - is this file's,
+ * for both. */
 #include "internal.h"
 
 #include <errno.h>
@@ -86,6 +92,7 @@ enum kill_reason { KILL_NONE, KILL_WALL, KILL_CPU, KILL_OUTPUT, KILL_CANCEL };
 
 struct state {
     struct sbx_box *box;
+    struct sbx_cg *cg; /* the cgroups the run is counted in: the box's, or its zygote's */
     struct sbx_limits lim;
     int pidfd;
     enum kill_reason killed;
@@ -106,7 +113,7 @@ static void supervise(struct state *s, int out_r, int err_r)
 {
     const uint64_t wall_deadline = s->t0 + s->lim.wall_ms * 1000;
     const uint64_t cpu_limit_us = s->lim.cpu_ms * 1000;
-    bool cpu_polling = s->box->cg.mode != SBX_CGROUP_NONE;
+    bool cpu_polling = s->cg->mode != SBX_CGROUP_NONE;
     uint64_t next_cpu_check = s->t0 + 1000;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if(ncpu < 1)
@@ -141,7 +148,7 @@ static void supervise(struct state *s, int out_r, int err_r)
             kill_run(s, KILL_WALL);
         if(cpu_polling && s->killed == KILL_NONE && now >= next_cpu_check) {
             uint64_t used;
-            if(sbx_cg_cpu_us(&s->box->cg, &used) < 0) {
+            if(sbx_cg_cpu_us(s->cg, &used) < 0) {
                 cpu_polling = false;
             } else if(used > cpu_limit_us) {
                 kill_run(s, KILL_CPU);
@@ -280,15 +287,46 @@ static int open_binds(const struct sbx_run *run, int *fds, char *msg, size_t msg
     return 0;
 }
 
-int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res)
+/* Get the process that will run the program (the box's waiting init, or the zygote's child) and its /box. */
+static int acquire(struct sbx_box *box, bool zygote, int *pidfd, int *boxfs, char *msg, size_t msglen)
 {
-    struct state s = {.box = box, .pidfd = -1, .lim = run->limits};
+    int rc;
+    if(zygote) {
+        rc = sbx_zygote_acquire(box, msg, msglen);
+        *pidfd = rc ? -1 : box->zyg->next.pidfd;
+        *boxfs = rc ? -1 : box->zyg->next.boxfs;
+        return rc;
+    }
+    /* Normally the init was asked for when the previous run ended; after a failure, ask now. */
+    if(box->init.pidfd < 0 && !box->init.pending && (rc = sbx_init_begin(box, msg, msglen)))
+        return rc;
+    rc = sbx_init_finish(box, msg, msglen);
+    *pidfd = rc ? -1 : box->init.pidfd;
+    *boxfs = rc ? -1 : box->init.boxfs;
+    return rc;
+}
+
+/* Drop the process acquired, when it died before it could take the request. */
+static void discard(struct sbx_box *box, bool zygote)
+{
+    struct sbx_cg_usage u;
+    if(zygote) {
+        sbx_zygote_release(box, false);
+        return;
+    }
+    sbx_init_discard(box);
+    sbx_cg_run_end(&box->cg, &u); /* v2: its run cgroup goes too */
+}
+
+/* The run's body: both kinds share everything but where the program comes from. */
+static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res, bool zygote)
+{
+    struct state s = {.box = box, .cg = zygote ? &box->zyg->cg : &box->cg, .pidfd = -1, .lim = run->limits};
     struct sbx_cg_usage usage = {0};
     struct sbx_init_status ist;
     struct sbx_failure fail;
-    char err[200] = "";
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, statusp[2] = {-1, -1}, reportp[2] = {-1, -1};
-    int stdin_fd = -1, bind_fds[SBX_RUN_BINDS_MAX] = {-1, -1, -1};
+    int stdin_fd = -1, bind_fds[SBX_RUN_BINDS_MAX] = {-1, -1, -1}, boxfs = -1, status_r = -1;
     bool started = false, have_status = false;
     int rc = 0;
     uint64_t v;
@@ -315,20 +353,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     s.out.limit = s.lim.output_bytes;
     s.err.limit = s.lim.stderr_bytes;
 
-    /* Normally the init was asked for when the previous run ended; after a failure, ask now. */
-    if(box->init.pidfd < 0 && !box->init.pending && (rc = sbx_init_begin(box, err, sizeof err))) {
-        snprintf(res->message, sizeof res->message, "%s", err);
-        goto out;
-    }
-    if((rc = sbx_init_finish(box, err, sizeof err))) {
-        snprintf(res->message, sizeof res->message, "%s", err);
-        goto out;
-    }
-    s.pidfd = box->init.pidfd;
-    rc = sbx_files_write(box->init.boxfs, run->files_in, run->nfiles_in, box->uid, box->gid, res->message,
-                         sizeof res->message);
-    if(!rc)
-        rc = open_binds(run, bind_fds, res->message, sizeof res->message);
+    rc = open_binds(run, bind_fds, res->message, sizeof res->message);
     if(rc)
         goto out;
     if(run->stdin_fd >= 0) {
@@ -344,34 +369,41 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
         snprintf(res->message, sizeof res->message, "stdin: %s", strerror(-rc));
         goto out;
     }
-    if(pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(statusp, O_CLOEXEC) < 0 ||
-       pipe2(reportp, O_CLOEXEC) < 0) {
+    rc = 0;
+    if(pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(reportp, O_CLOEXEC) < 0 ||
+       (!zygote && pipe2(statusp, O_CLOEXEC) < 0)) {
         rc = -errno;
         snprintf(res->message, sizeof res->message, "pipe: %s", strerror(-rc));
         goto out;
     }
     fcntl(outp[0], F_SETFL, O_NONBLOCK);
     fcntl(errp[0], F_SETFL, O_NONBLOCK);
-    rc = sbx_cg_run_begin(&box->cg, &s.lim);
-    if(rc) {
-        snprintf(res->message, sizeof res->message, "cgroup limits: %s", strerror(-rc));
-        goto out;
-    }
 
     const int fds[5] = {stdin_fd, outp[1], errp[1], statusp[1], reportp[1]};
-    s.t0 = sbx_now_us();
-    rc = sbx_init_request(box, run, &s.lim, fds, bind_fds);
-    if(rc == -EPIPE || rc == -ECONNRESET) {
-        /* The waiting init is gone (killed from outside, or by an OOM kill in the box before the run):
-         * get another and try once more. Its setup report, if any, is stale. */
-        sbx_init_discard(box);
-        if(sbx_init_begin(box, err, sizeof err) == 0 && sbx_init_finish(box, err, sizeof err) == 0) {
-            s.pidfd = box->init.pidfd;
-            s.t0 = sbx_now_us();
-            rc = sbx_init_request(box, run, &s.lim, fds, bind_fds);
+    for(int attempt = 0;; attempt++) {
+        if((rc = acquire(box, zygote, &s.pidfd, &boxfs, res->message, sizeof res->message))) {
+            if(zygote)
+                rc = -ENOTSUP; /* nothing of the run has started: sbx_run() can take it */
+            goto out;
         }
+        rc = sbx_files_write(boxfs, run->files_in, run->nfiles_in, box->uid, box->gid, res->message,
+                             sizeof res->message);
+        if(rc)
+            goto out;
+        if((rc = sbx_cg_run_begin(s.cg, &s.lim))) {
+            snprintf(res->message, sizeof res->message, "cgroup limits: %s", strerror(-rc));
+            goto out;
+        }
+        s.t0 = sbx_now_us();
+        rc = zygote ? sbx_zygote_request(box, run, &s.lim, fds) : sbx_init_request(box, run, &s.lim, fds, bind_fds);
+        if((rc != -EPIPE && rc != -ECONNRESET) || attempt == 1)
+            break;
+        /* The waiting init (or zygote child) is gone: killed from outside, or by an OOM kill in the box before
+         * the run. Get another and try once more; its setup report, if any, is stale. */
+        discard(box, zygote);
     }
     started = true;
+    status_r = zygote ? box->zyg->next.status : statusp[0];
     /* init holds its own copies now (or is dead, which the reap below reports). */
     sbx_close(&outp[1]);
     sbx_close(&errp[1]);
@@ -388,11 +420,17 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     } else {
         supervise(&s, outp[0], errp[0]);
     }
-    siginfo_t si;
-    while(waitid((idtype_t)P_PIDFD, (id_t)s.pidfd, &si, WEXITED) < 0 && errno == EINTR)
-        ;
+    siginfo_t si = {0};
+    if(zygote) { /* the zygote reaps its children; they are dead once their pidfd is readable */
+        struct pollfd pf = {.fd = s.pidfd, .events = POLLIN};
+        while(poll(&pf, 1, -1) < 0 && errno == EINTR)
+            ;
+    } else {
+        while(waitid((idtype_t)P_PIDFD, (id_t)s.pidfd, &si, WEXITED) < 0 && errno == EINTR)
+            ;
+    }
     res->wall_us = sbx_now_us() - s.t0;
-    if(read(statusp[0], &ist, sizeof ist) == sizeof ist) {
+    if(read(status_r, &ist, sizeof ist) == sizeof ist) {
         have_status = true;
         if(WIFSIGNALED(ist.status))
             res->signal = WTERMSIG(ist.status);
@@ -401,9 +439,10 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     } else if(s.killed != KILL_NONE) {
         res->signal = SIGKILL; /* we killed the run before the program ended */
     }
-    fcntl(box->init.sock, F_SETFL, O_NONBLOCK);
+    int init_sock = zygote ? box->zyg->next.sock : box->init.sock;
+    fcntl(init_sock, F_SETFL, O_NONBLOCK);
     if(!rc && (read(reportp[0], &fail, sizeof fail) == sizeof fail ||
-               read(box->init.sock, &fail, sizeof fail) == sizeof fail)) {
+               read(init_sock, &fail, sizeof fail) == sizeof fail)) {
         rc = -fail.err;
         snprintf(res->message, sizeof res->message, "%s: %s", fail.step, strerror(fail.err));
     } else if(!rc && !have_status && s.killed == KILL_NONE) {
@@ -413,7 +452,7 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
     }
 out:
     if(started) {
-        sbx_cg_run_end(&box->cg, &usage);
+        sbx_cg_run_end(s.cg, &usage);
         if(usage.have_cpu)
             res->cpu_us = usage.cpu_us;
         else if(have_status)
@@ -421,7 +460,7 @@ out:
                           (uint64_t)(ist.ru.ru_utime.tv_usec + ist.ru.ru_stime.tv_usec);
         if(usage.have_memory) {
             res->memory_kb = usage.memory_peak_kb;
-            res->memory_source = box->cg.mode == SBX_CGROUP_V2 ? "cgroup-v2" : "cgroup-v1";
+            res->memory_source = s.cg->mode == SBX_CGROUP_V2 ? "cgroup-v2" : "cgroup-v1";
         } else if(have_status) {
             res->memory_kb = (uint64_t)ist.ru.ru_maxrss;
             res->memory_source = "rusage";
@@ -431,7 +470,7 @@ out:
         capture_finish(&s.out, &res->out);
         capture_finish(&s.err, &res->err);
         if(res->files)
-            sbx_files_collect(box->init.boxfs, run->files_out, run->nfiles_out, res->files);
+            sbx_files_collect(boxfs, run->files_out, run->nfiles_out, res->files);
     }
     if(rc)
         res->verdict = SBX_INTERNAL;
@@ -450,7 +489,11 @@ out:
         sbx_close(&bind_fds[i]);
     if(rc && !res->message[0])
         snprintf(res->message, sizeof res->message, "%s", strerror(-rc));
-    if(started || rc) {
+    if(zygote) {
+        /* The child is spent (or in doubt); the zygote forks the next one now, so that it is ready when the
+         * next run arrives, and while this run's result is handled rather than while it was measured. */
+        sbx_zygote_release(box, started);
+    } else if(started || rc) {
         /* This run's init is spent (or in doubt): the next run gets a fresh one, started now so that its
          * cgroup attach and mounts are done before that run arrives. A failure here is retried then. */
         sbx_init_discard(box);
@@ -459,4 +502,22 @@ out:
         sbx_init_begin(box, NULL, 0);
     }
     return rc;
+}
+
+int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res)
+{
+    return run_core(box, run, res, false);
+}
+
+int sbx_zygote_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res)
+{
+    if(!sbx_zygote_accepts(box, run)) {
+        memset(res, 0, sizeof *res);
+        res->verdict = SBX_INTERNAL;
+        res->exit_code = -1;
+        res->memory_source = "none";
+        snprintf(res->message, sizeof res->message, "the box's zygote cannot take this run");
+        return -ENOTSUP;
+    }
+    return run_core(box, run, res, true);
 }

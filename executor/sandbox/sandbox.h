@@ -274,9 +274,52 @@ int sbx_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *r
 void sbx_result_free(struct sbx_result *res); /* frees buffers, leaves res zeroed; safe twice */
 
 /* ---------------------------------------------------------------------------------------------------------
- * Zygote support: a pre-forked process (e.g. a warm Python interpreter) that was started inside the box's
- * namespaces with sbx_box_enter() confines each forked child with sbx_confine_self() before it reads any
- * untrusted byte. Both are async-signal-safe and allocate nothing.
+ * The Python zygote: a warm interpreter per box that forks a sandboxed child per run (zygote.c, README.md).
+ *
+ * sbx_zygote_start() turns the box's waiting init into `python3 <flags> -c <bootstrap>`: pid 1 of a pid
+ * namespace inside the box (its mount, network and uts namespaces, read-only root), in cgroups of its own
+ * (v1: box<id>-zygote), root with only the capabilities its children's namespaces and confinement need,
+ * no_new_privs and a seccomp filter (the default one with namespaces and mounts allowed). It imports the
+ * preloaded scripts once. For each run it has forked, ahead of time, an init (pid 1 of a fresh pid, mount and
+ * IPC namespace, with the run's fresh /box, /tmp and /proc) and that init's child; the child waits for the
+ * request, dup2s its fds, confines itself with exactly the code of every sandboxed program (rlimits, uid,
+ * capabilities, no_new_privs, the run's seccomp filter) before it reads a byte of the job, then runs the
+ * script as `python3 <flags> script args` would - without starting an interpreter. Limits, supervision,
+ * outputs, measurements and verdicts are sbx_run's.
+ */
+
+struct sbx_zygote_config {
+    const char *const *argv; /* the interpreter and its flags, e.g. {"/usr/bin/python3", "-I", "-B", NULL}: runs
+                                whose argv is this prefix, then a script path (not an option), may use the zygote */
+    const char *const *envp; /* the zygote's environment, and so every zygote run's (runs with another are refused) */
+    const struct sbx_file_in *preload; /* scripts compiled and run once at start, as a module that is not __main__
+                                          (so their imports are warm and an `if __name__ == "__main__":` block
+                                          does not run); name is the absolute path the script has in runs
+                                          ("/box/harness.py"): a run of that exact source uses the compiled code */
+    size_t npreload;
+    unsigned max_runs;       /* the zygote is replaced after this many runs; 0 = 10000 */
+};
+
+/* Start the box's zygote (a few tens of ms: the interpreter's start and the preloads). -ENOTSUP when this
+ * build or host cannot (built without Python headers, cgroup v2, another Python version than the one the
+ * native half was built for); err says why. A box has at most one zygote; it is replaced by the next run when
+ * it dies, and closed with the box. */
+int sbx_zygote_start(struct sbx_box *box, const struct sbx_zygote_config *cfg, char *err, size_t errlen);
+void sbx_zygote_stop(struct sbx_box *box);
+
+/* Whether the box has a zygote that can take run (argv prefix, environment, no binds, no network). */
+bool sbx_zygote_accepts(const struct sbx_box *box, const struct sbx_run *run);
+
+/* sbx_run() through the zygote; same contract, same verdicts and measurements. -ENOTSUP (with nothing of the
+ * run started) when the zygote cannot take it: the caller may then use sbx_run(). */
+int sbx_zygote_run(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res);
+
+/* The zygote's pid in the caller's pid namespace, or -1 (for tests). */
+pid_t sbx_zygote_pid(const struct sbx_box *box);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Low-level zygote hooks for a process that forks sandboxed children itself: sbx_box_enter() joins the box's
+ * namespaces, sbx_confine_self() confines the calling process. Both are async-signal-safe and allocate nothing.
  */
 
 /* Join the box's mount, network and uts namespaces (the calling process must be single-threaded). */

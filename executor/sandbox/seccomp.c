@@ -91,7 +91,21 @@ struct emitter {
     size_t nfix;
     int overflow;
     int inet; /* socket() may create AF_INET/AF_INET6 sockets (SBX_NETWORK_HOST) */
+    int zygote; /* the zygote's own filter: it makes each child's namespaces and mounts (zygote_ext.c) */
 };
+
+/* What the zygote may do that runs may not: a pid namespace per child (setns back to its own + unshare), and
+ * in the child's init, before the program exists, fresh mount and IPC namespaces with its /box, /tmp and
+ * /proc. Its children stack the default filter on top, which denies all of these again. */
+static const unsigned zygote_allows[] = {__NR_setns, __NR_unshare, __NR_mount, __NR_umount2, __NR_move_mount};
+
+static int zygote_allowed(unsigned nr)
+{
+    for(size_t i = 0; i < sizeof zygote_allows / sizeof zygote_allows[0]; i++)
+        if(zygote_allows[i] == nr)
+            return 1;
+    return 0;
+}
 
 static size_t emit(struct emitter *e, unsigned short code, unsigned k, unsigned char jt, unsigned char jf)
 {
@@ -222,7 +236,8 @@ static int build_default(struct emitter *e)
                       sizeof checks / sizeof checks[0] + 1];
     size_t n = 0, label_at[L_COUNT];
     for(size_t i = 0; i < nk; i++)
-        rules[n++] = (struct rule){kill_list[i], K_RET, L_KILL};
+        if(!e->zygote || !zygote_allowed(kill_list[i]))
+            rules[n++] = (struct rule){kill_list[i], K_RET, L_KILL};
     for(size_t i = 0; i < ne; i++)
         rules[n++] = (struct rule){enosys_list[i], K_RET, L_ENOSYS};
     for(size_t i = 0; i < nc; i++)
@@ -259,8 +274,8 @@ static int build_default(struct emitter *e)
     return 0;
 }
 
-int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct sock_filter **out,
-                      unsigned short *len)
+static int build(enum sbx_profile profile, enum sbx_network network, int zygote, struct sock_filter **out,
+                 unsigned short *len)
 {
     struct emitter *e = calloc(1, sizeof *e);
     int rc = 0;
@@ -269,6 +284,7 @@ int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct
     if(!e)
         return -ENOMEM;
     e->inet = network == SBX_NETWORK_HOST;
+    e->zygote = zygote;
     switch(profile) {
     case SBX_PROFILE_DEFAULT:
         rc = build_default(e);
@@ -288,4 +304,15 @@ int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct
 out:
     free(e);
     return rc;
+}
+
+int sbx_seccomp_build(enum sbx_profile profile, enum sbx_network network, struct sock_filter **out,
+                      unsigned short *len)
+{
+    return build(profile, network, 0, out, len);
+}
+
+int sbx_seccomp_build_zygote(struct sock_filter **out, unsigned short *len)
+{
+    return build(SBX_PROFILE_DEFAULT, SBX_NETWORK_NONE, 1, out, len);
 }

@@ -1,0 +1,286 @@
+/* zygote_ext.c - the native half of a box's Python zygote: the CPython extension module _jobgate_zygote.
+ *
+ * zygote.py (the Python half, run with -c by the box's init turned zygote) loads this module from a memfd,
+ * preloads the scripts and calls serve(), the fork server. serve() never returns in the zygote. Per fork
+ * request from the supervisor (zygote.c), with the run's /box and /tmp (detached tmpfs) and the write end of
+ * its status pipe:
+ *
+ *   zygote     setns(own pid ns) + unshare(NEWPID), fork()          (pid_for_children: the init is pid 1)
+ *   `- init    unshare(NEWNS|NEWIPC); /box, /tmp, a fresh /proc;     C only from here on: it touches no Python
+ *      |       fork(); wait4 the child; write its status; _exit      object, so it copies almost no page
+ *      `- child   wait for the request (cwd, argv, limits; stdin, stdout, stderr, failure fds), take fds 0-2,
+ *                 confine itself with confine.c - the code of every sandboxed program: rlimits, ids, no
+ *                 capabilities, PDEATHSIG, no_new_privs, the runs' seccomp filter on top of the zygote's -,
+ *                 then PyOS_AfterFork_Child() and return argv to zygote.py, which runs the script.
+ *
+ * The zygote answers each request with the init's pidfd and the socket to the child, which says "r" there
+ * once it waits (or the init says why its setup failed). The init is the pid 1 of
+ * the run, as for every run: the program is pid 2 with ordinary signal semantics, and the run's namespace dies
+ * with it. serve() holds the GIL throughout (the zygote has no other thread), so the children's interpreter
+ * state is consistent at every fork; Python-level fork hooks run in the child only (PyOS_AfterFork_Child),
+ * after confinement. Everything between fork and that call is plain syscalls. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct sbx_identity ident;
+static struct sock_fprog runs_filter;
+
+/* "E" + struct sbx_failure: why a fork request failed (the zygote carries on). */
+static void reply_failure(int sock, const char *step, int err)
+{
+    char r[1 + sizeof(struct sbx_failure)] = "E";
+    struct sbx_failure f = {.err = err};
+    strncpy(f.step, step, sizeof f.step - 1);
+    memcpy(r + 1, &f, sizeof f);
+    if(send(sock, r, sizeof r, MSG_NOSIGNAL) < 0) { /* the supervisor is gone: the next recv says so */
+    }
+}
+
+/* The failure of an init's setup, or of a child's confinement: the step and errno, then exit. */
+static _Noreturn void report_exit(int fd, const char *who, const char *step, int err, int code)
+{
+    struct sbx_failure f = {.err = err};
+    size_t i = 0;
+    for(const char *s = who; *s && i < sizeof f.step - 1; s++)
+        f.step[i++] = *s;
+    for(const char *s = step ? step : "?"; *s && i < sizeof f.step - 1; s++)
+        f.step[i++] = *s;
+    if(write(fd, &f, sizeof f) != sizeof f) { /* nobody to tell */
+    }
+    _exit(code);
+}
+
+/* The child: wait for the run, take its descriptors, confine, hand the script's argv to Python. */
+static PyObject *child_main(int sock)
+{
+    static char buf[SBX_ZYGOTE_JOB_MAX];
+    int fds[SBX_FDS_MAX], nfds;
+    /* Ready: the supervisor waits for this before it counts the run, so the setup is never in it. */
+    if(send(sock, "r", 1, MSG_NOSIGNAL) != 1)
+        _exit(0);
+    int n = sbx_recv_fds(sock, buf, sizeof buf, fds, &nfds);
+    if(n < 0)
+        _exit(0); /* discarded before it had a run */
+    struct sbx_zygote_job h;
+    const char *step = "request";
+    if((size_t)n < sizeof h || nfds != 4)
+        report_exit(sock, "zygote child: ", step, EBADMSG, 127);
+    memcpy(&h, buf, sizeof h);
+    if(h.size != (uint32_t)n || h.argc < 1 || buf[n - 1] != '\0')
+        report_exit(sock, "zygote child: ", step, EBADMSG, 127);
+    /* Lift the descriptors above 10 first so that the dup2s cannot clobber one another. */
+    step = "fds";
+    int in = fcntl(fds[0], F_DUPFD_CLOEXEC, 10), out = fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
+    int err = fcntl(fds[2], F_DUPFD_CLOEXEC, 10), rep = fcntl(fds[3], F_DUPFD_CLOEXEC, 10);
+    if(in < 0 || out < 0 || err < 0 || rep < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+       dup3(rep, 3, O_CLOEXEC) < 0)
+        report_exit(fds[3], "zygote child: ", step, errno, 127);
+    close_range(4, ~0u, 0); /* the socket too: nothing of the zygote is left */
+    const char *cwd = buf + sizeof h;
+    const char *args = cwd + strlen(cwd) + 1;
+    int rc = sbx_confine_to(&ident, &h.lim, cwd, &step);
+    if(rc)
+        report_exit(3, "zygote child: ", step, -rc, 127);
+    /* A program is dumpable after its execve (its /proc/self is its own); the id change cleared it here. */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    close(3); /* the failure pipe: nothing the job writes may look like a report */
+
+    PyOS_AfterFork_Child(); /* interpreter state, then Python's fork hooks (random reseeds) */
+    PyObject *argv = PyTuple_New(h.argc);
+    for(uint32_t i = 0; argv && i < h.argc; i++, args += strlen(args) + 1) {
+        if(args >= buf + n) {
+            Py_DECREF(argv);
+            PyErr_SetString(PyExc_ValueError, "zygote: argv shorter than announced");
+            return NULL;
+        }
+        PyObject *s = PyUnicode_DecodeFSDefault(args);
+        if(!s) {
+            Py_DECREF(argv);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(argv, i, s);
+    }
+    return argv;
+}
+
+/* The run's init, pid 1 of its pid namespace: its own mount and IPC namespaces with the run's /box, /tmp and
+ * /proc, then the child; it reaps the child and reports its status. Returns only in the child. */
+static PyObject *init_main(int boxfs, int tmpfs, int status, int sock)
+{
+    const char *step = "fds";
+    const int keep[] = {0, 1, 2, boxfs, tmpfs, status, sock};
+    sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
+    /* The zygote may be out of the OOM killer's reach; a run must not be. Raising needs no privilege. */
+    int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if(adj >= 0) {
+        if(write(adj, "0", 1) < 0) { /* already 0 */
+        }
+        close(adj);
+    }
+    step = "pdeathsig";
+    if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        goto fail;
+    step = "unshare";
+    if(unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
+        goto fail;
+    /* The zygote's own (empty) /box and /tmp and its /proc go; the run's come in their place. */
+    umount2("/box", MNT_DETACH);
+    umount2("/tmp", MNT_DETACH);
+    umount2("/proc", MNT_DETACH);
+    step = "attach /box";
+    if(move_mount(boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        goto fail;
+    step = "attach /tmp";
+    if(move_mount(tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        goto fail;
+    step = "mount /proc";
+    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
+        goto fail;
+    close(boxfs);
+    close(tmpfs);
+    step = "fork";
+    pid_t pid = fork();
+    if(pid == 0) {
+        close(status);
+        return child_main(sock);
+    }
+    if(pid < 0)
+        goto fail;
+    close(sock);
+    struct sbx_init_status st = {0};
+    /* Orphans are re-parented to us and stay zombies until we exit; then the kernel kills the rest. */
+    while(wait4(pid, &st.status, 0, &st.ru) < 0)
+        if(errno != EINTR)
+            _exit(124);
+    if(write(status, &st, sizeof st) != sizeof st)
+        _exit(123);
+    _exit(0);
+fail:
+    report_exit(sock, "zygote init: ", step, errno, 122);
+}
+
+/* One fork request: the run's init in a fresh pid namespace. Returns 1 in the zygote (carry on), or the
+ * child's argv (or NULL with a Python error) in the child. */
+static PyObject *fork_child(int ctl, int pidns, const int fds[3])
+{
+    int sv[2];
+    if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        reply_failure(ctl, "socketpair", errno);
+        return Py_None;
+    }
+    /* setns back to our own pid namespace resets where children go; unshare makes a fresh one for the next. */
+    if(setns(pidns, CLONE_NEWPID) < 0 || unshare(CLONE_NEWPID) < 0) {
+        reply_failure(ctl, "pid namespace", errno);
+        goto out;
+    }
+    pid_t pid = fork();
+    if(pid == 0) {
+        close(sv[0]);
+        return init_main(fds[0], fds[1], fds[2], sv[1]);
+    }
+    if(pid < 0) {
+        reply_failure(ctl, "fork", errno);
+        goto out;
+    }
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if(pidfd < 0) {
+        reply_failure(ctl, "pidfd_open", errno);
+        kill(pid, SIGKILL);
+        goto out;
+    }
+    const int reply[2] = {pidfd, sv[0]};
+    if(sbx_send_fds(ctl, "K", 1, reply, 2) < 0)
+        kill(pid, SIGKILL);
+    close(pidfd);
+out:
+    close(sv[0]);
+    close(sv[1]);
+    return Py_None;
+}
+
+static PyObject *serve(PyObject *self, PyObject *args)
+{
+    (void)self;
+    int ctl;
+    Py_buffer hello;
+    if(!PyArg_ParseTuple(args, "iy*", &ctl, &hello))
+        return NULL;
+    struct sbx_zygote_hello h;
+    if((size_t)hello.len < sizeof h) {
+        PyBuffer_Release(&hello);
+        return PyErr_Format(PyExc_ValueError, "zygote: short hello");
+    }
+    memcpy(&h, hello.buf, sizeof h);
+    size_t flen = (size_t)h.filter_len * sizeof(struct sock_filter);
+    if(h.magic != SBX_ZYGOTE_MAGIC || h.filter_len == 0 || h.filter_len > 4096 || sizeof h + flen > (size_t)hello.len) {
+        PyBuffer_Release(&hello);
+        return PyErr_Format(PyExc_ValueError, "zygote: bad hello");
+    }
+    struct sock_filter *filter = malloc(flen);
+    if(!filter) {
+        PyBuffer_Release(&hello);
+        return PyErr_NoMemory();
+    }
+    memcpy(filter, (const char *)hello.buf + sizeof h, flen);
+    PyBuffer_Release(&hello);
+    runs_filter = (struct sock_fprog){.len = (unsigned short)h.filter_len, .filter = filter};
+    ident = (struct sbx_identity){.uid = h.uid, .gid = h.gid, .cap_last = h.cap_last, .filter = &runs_filter};
+
+    /* Nothing outside (another root process) may read the zygote's memory; it dies with its supervisor. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if(pidns < 0)
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, "/proc/self/ns/pid");
+    if(send(ctl, "R", 1, MSG_NOSIGNAL) != 1)
+        _exit(1);
+    for(;;) {
+        char msg[8];
+        int fds[SBX_FDS_MAX], nfds;
+        int n = sbx_recv_fds(ctl, msg, sizeof msg, fds, &nfds);
+        if(n < 0)
+            _exit(n == -ECONNRESET ? 0 : 1); /* the supervisor is gone, or closed the box */
+        while(waitpid(-1, NULL, WNOHANG) > 0) /* the inits of finished runs */
+            ;
+        PyObject *r = Py_None;
+        if(n == 1 && msg[0] == 'F' && nfds == 3)
+            r = fork_child(ctl, pidns, fds);
+        else
+            reply_failure(ctl, "bad request", EBADMSG);
+        if(r != Py_None)
+            return r; /* in the child */
+        for(int i = 0; i < nfds; i++)
+            close(fds[i]);
+    }
+}
+
+static PyMethodDef methods[] = {
+    {"serve", serve, METH_VARARGS,
+     "serve(ctl_fd, hello) -> argv: the zygote's fork server; returns only in a run's confined child."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jobgate_zygote", NULL, -1, methods, NULL, NULL, NULL,
+                                    NULL};
+
+PyMODINIT_FUNC PyInit__jobgate_zygote(void);
+PyMODINIT_FUNC PyInit__jobgate_zygote(void)
+{
+    return PyModule_Create(&module);
+}
