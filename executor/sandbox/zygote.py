@@ -92,8 +92,10 @@ def _run(flags, argv, compiled):
         status = _system_exit(e)
     except BaseException as e:
         tb = e.__traceback__
-        # Our own frame is not the script's: the traceback starts where `python3 script` would.
-        sys.excepthook(type(e), e, tb.tb_next if tb is not None and tb.tb_frame.f_code is _run.__code__ else tb)
+        if tb is not None and tb.tb_frame.f_code is _run.__code__:
+            # Our own frame is not the script's: the traceback starts where `python3 script` would.
+            tb = e.__traceback__ = tb.tb_next
+        sys.excepthook(type(e), e, tb)
         status = 1
     _exit(status)
 

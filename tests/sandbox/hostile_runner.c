@@ -1,6 +1,9 @@
 /* hostile_runner - run one case of hostile/cases.tsv in a box and check its verdict and the host.
  *
- *   hostile_runner CASES BINDIR SRCDIR NAME      exit 0 pass, 1 fail, 77 skip (not root)
+ *   hostile_runner CASES BINDIR SRCDIR NAME [zygote]     exit 0 pass, 1 fail, 77 skip (not root)
+ *
+ * With "zygote", a Python case runs through the box's Python zygote (a child forked from a warm
+ * interpreter instead of a fresh one), and the zygote must come out of it untouched.
  *
  * The host checks are the point: a verdict alone does not show that nothing escaped. See cases.tsv. */
 #include "sandbox.h"
@@ -172,10 +175,11 @@ int main(int argc, char **argv)
     pid_t sleeper = -1;
     int rc, prog_fd = -1;
 
-    if(argc != 5) {
-        fprintf(stderr, "usage: hostile_runner CASES BINDIR SRCDIR NAME\n");
+    if(argc != 5 && !(argc == 6 && !strcmp(argv[5], "zygote"))) {
+        fprintf(stderr, "usage: hostile_runner CASES BINDIR SRCDIR NAME [zygote]\n");
         return 2;
     }
+    bool zygote = argc == 6;
     if(geteuid() != 0) {
         fprintf(stderr, "SKIP: the sandbox needs root\n");
         return 77;
@@ -193,6 +197,10 @@ int main(int argc, char **argv)
         return 2;
     }
     bool python = strstr(c.program, ".py") != NULL;
+    if(zygote && !python) {
+        fprintf(stderr, "case %s: only Python cases run through the zygote\n", c.name);
+        return 2;
+    }
     if(python)
         snprintf(prog, sizeof prog, "%s/%s", argv[3], c.program);
     else
@@ -217,7 +225,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ctx: %s\n", err);
         return 1;
     }
-    unsigned box_id = 100 + (unsigned)c.index; /* distinct per case: ctest -j runs cases in parallel */
+    unsigned box_id = 100 + (unsigned)c.index + (zygote ? 100 : 0); /* ctest -j runs cases in parallel */
     sleeper = start_sleeper(FIRST_UID + box_id); /* before the box: it must not inherit the box's fds */
     rc = sbx_box_init(ctx, box_id, &box, err, sizeof err);
     if(rc) {
@@ -258,7 +266,20 @@ int main(int argc, char **argv)
         .nfiles_out = nout,
     };
     parse_limits(c.limits, &run.limits);
-    rc = sbx_run(box, &run, &res);
+    const char *zygote_argv[] = {"/usr/bin/python3", NULL};
+    struct sbx_zygote_config zc = {.argv = zygote_argv, .envp = env};
+    pid_t zpid = -1;
+    if(zygote) {
+        if((rc = sbx_zygote_start(box, &zc, err, sizeof err))) {
+            fprintf(stderr, "zygote: %s (%s)\n", err, strerror(-rc));
+            return 1;
+        }
+        zpid = sbx_zygote_pid(box);
+        rc = sbx_zygote_run(box, &run, &res);
+        CHECK(rc != -ENOTSUP, "the zygote did not take the run: %s", res.message);
+    } else {
+        rc = sbx_run(box, &run, &res);
+    }
     printf("%s: verdict %s (%s) exit %d signal %d cpu %llu ms wall %llu ms mem %llu KiB (%s) out %llu B err %llu B\n",
            c.name, sbx_verdict_name(res.verdict), res.message, res.exit_code, res.signal,
            (unsigned long long)res.cpu_ms, (unsigned long long)res.wall_ms, (unsigned long long)res.memory_kb,
@@ -311,6 +332,17 @@ int main(int argc, char **argv)
     sbx_run(box, &again, &res);
     CHECK(res.verdict == SBX_OK, "box unusable afterwards: %s %s", sbx_verdict_name(res.verdict), res.message);
     sbx_result_free(&res);
+    if(zygote) {
+        /* So does the zygote: the same process (the run could not signal, trace or kill it), still serving. */
+        CHECK(sbx_zygote_pid(box) == zpid && kill(zpid, 0) == 0, "the zygote %d did not survive (now %d)",
+              (int)zpid, (int)sbx_zygote_pid(box));
+        struct sbx_file_in hello = {.name = "prog.py", .data = "print('again')\n", .len = 15, .fd = -1};
+        struct sbx_run next = {.argv = py_argv, .envp = env, .stdin_fd = -1, .files_in = &hello, .nfiles_in = 1};
+        rc = sbx_zygote_run(box, &next, &res);
+        CHECK(rc == 0 && res.verdict == SBX_OK && res.out.len == 6 && !memcmp(res.out.data, "again\n", 6),
+              "the zygote's next run: %d %s %s", rc, sbx_verdict_name(res.verdict), res.message);
+        sbx_result_free(&res);
+    }
 
     if(sleeper > 0) {
         kill(sleeper, SIGKILL);

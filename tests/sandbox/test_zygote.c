@@ -1,0 +1,488 @@
+/* test_zygote - Check suite of the Python zygote (sbx_zygote_*; needs root, exits 77 without it).
+ *
+ * What a run through the zygote must share with a run of a fresh interpreter (everything observable: ids,
+ * capabilities, filter, limits, namespaces, files, verdicts, outputs), and what it must not share with the
+ * zygote or with the runs before it (processes, files, memory, interpreter state). The hostile programs
+ * run through the zygote too (hostile_runner ... zygote). */
+#include "sandbox.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FIRST_UID 61000
+#define BOX 11 /* test_sandbox has box 10: both may run at once */
+
+static struct sbx_ctx *ctx;
+static struct sbx_box *box;
+static const char *const py_flags[] = {"/usr/bin/python3", "-I", "-B", NULL};
+static const char *const env[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
+
+static void start_zygote(unsigned max_runs)
+{
+    char err[512];
+    struct sbx_zygote_config zc = {.argv = py_flags, .envp = env, .max_runs = max_runs};
+    int rc = sbx_zygote_start(box, &zc, err, sizeof err);
+    ck_assert_msg(rc == 0, "zygote: %s (%s)", err, strerror(-rc));
+    ck_assert_int_gt(sbx_zygote_pid(box), 0);
+}
+
+static void setup(void)
+{
+    char err[512];
+    struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = "jobgate-sbx-test"};
+    int rc = sbx_ctx_init(&ctx, &cfg, err, sizeof err);
+    ck_assert_msg(rc == 0, "ctx: %s", err);
+    rc = sbx_box_init(ctx, BOX, &box, err, sizeof err);
+    ck_assert_msg(rc == 0, "box: %s", err);
+    start_zygote(0);
+}
+
+static void teardown(void)
+{
+    sbx_box_close(box);
+    sbx_ctx_close(ctx);
+    box = NULL;
+    ctx = NULL;
+}
+
+/* Run src as /box/t.py with `python3 -I -B t.py`: through the zygote, or a fresh interpreter. A zygote run
+ * must be taken by the zygote. Extra files go in too (data[i] as name[i]). */
+static int py_files(struct sbx_result *res, const char *src, const struct sbx_limits *lim, bool zygote,
+                    const struct sbx_file_in *extra, size_t nextra)
+{
+    const char *argv[] = {"/usr/bin/python3", "-I", "-B", "t.py", NULL};
+    struct sbx_file_in in[4] = {{.name = "t.py", .data = src, .len = strlen(src), .fd = -1}};
+    for(size_t i = 0; i < nextra && i < 3; i++)
+        in[1 + i] = extra[i];
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1, .files_in = in, .nfiles_in = 1 + nextra};
+    if(lim)
+        run.limits = *lim;
+    if(!zygote)
+        return sbx_run(box, &run, res);
+    ck_assert(sbx_zygote_accepts(box, &run));
+    int rc = sbx_zygote_run(box, &run, res);
+    ck_assert_msg(rc != -ENOTSUP, "the zygote did not take the run: %s", res->message);
+    return rc;
+}
+
+static int py(struct sbx_result *res, const char *src, const struct sbx_limits *lim, bool zygote)
+{
+    return py_files(res, src, lim, zygote, NULL, 0);
+}
+
+#define ASSERT_VERDICT(res, v)                                                                             \
+    ck_assert_msg((res).verdict == (v), "verdict %s (%s), stderr: %s", sbx_verdict_name((res).verdict),   \
+                  (res).message, (res).err.data)
+
+/* Everything a job can see of its process and its box, printed; "Seccomp_filters" aside (the zygote's child
+ * has the zygote's filter below the run's), a zygote run and a fresh interpreter must print the same. */
+static const char facts_py[] =
+    "import os, sys\n"
+    "print(os.getpid(), os.getppid(), os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups())\n"
+    "for line in open('/proc/self/status'):\n"
+    "    if line.split(':')[0] in ('Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb',\n"
+    "                              'NoNewPrivs', 'Seccomp', 'SigIgn', 'SigBlk', 'NSpid', 'NSsid'):\n"
+    "        print(line, end='')\n"
+    "print(open('/proc/self/limits').read())\n"
+    "print(sorted(p for p in os.listdir('/proc') if p.isdigit()), os.stat('/proc/self').st_uid)\n"
+    "for line in open('/proc/self/mountinfo'):\n"
+    "    f = line.split()\n"
+    "    print(f[4], f[5], f[f.index('-') + 1:])\n"
+    "print(os.uname().nodename, os.getcwd(), sorted(os.listdir('/box')), sorted(os.listdir('/tmp')))\n"
+    "print(oct(os.umask(0o22)), sorted(os.listdir('/dev')), os.sched_getaffinity(0))\n"
+    "print(sys.argv, sys.orig_argv, __file__, __name__, __loader__.__class__.__name__, __spec__)\n"
+    "print(sys.path, sys.flags, sorted(os.environ.items()), sys.executable)\n"
+    "print(sorted(k for k in globals()))\n";
+
+START_TEST(test_zygote_run_is_a_fresh_interpreter_run)
+{
+    struct sbx_result fresh, warm;
+    ck_assert_int_eq(py(&fresh, facts_py, NULL, false), 0);
+    ASSERT_VERDICT(fresh, SBX_OK);
+    ck_assert_int_eq(py(&warm, facts_py, NULL, true), 0);
+    ASSERT_VERDICT(warm, SBX_OK);
+    ck_assert_str_eq(warm.err.data, "");
+    ck_assert_msg(strcmp(fresh.out.data, warm.out.data) == 0, "fresh:\n%s\nzygote:\n%s", fresh.out.data,
+                  warm.out.data);
+    /* And what that is: pid 2 under the run's init, the box uid, no capabilities, no_new_privs, seccomp. */
+    char want[128];
+    snprintf(want, sizeof want, "2 1 %d %d %d %d []\n", FIRST_UID + BOX, FIRST_UID + BOX, FIRST_UID + BOX,
+             FIRST_UID + BOX);
+    ck_assert_msg(strncmp(warm.out.data, want, strlen(want)) == 0, "%s", warm.out.data);
+    ck_assert(strstr(warm.out.data, "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"));
+    ck_assert(strstr(warm.out.data, "NoNewPrivs:\t1\nSeccomp:\t2\n"));
+    ck_assert_msg(strstr(warm.out.data, "\n['2'] "), "%s", warm.out.data); /* the init (pid 1) is hidden */
+    sbx_result_free(&fresh);
+    sbx_result_free(&warm);
+}
+END_TEST
+
+/* Outcomes other than OK: the same verdict, exit code or signal, and output as a fresh interpreter's. */
+START_TEST(test_zygote_outcomes_as_fresh)
+{
+    static const struct {
+        const char *src;
+        enum sbx_verdict verdict;
+        int exit_code, signal;
+    } cases[] = {
+        {"print('out'); import sys; print('err', file=sys.stderr)", SBX_OK, 0, 0},
+        {"def f():\n    raise ValueError('boom')\nf()\n", SBX_RE_EXIT, 1, 0},
+        {"raise SystemExit(3)", SBX_RE_EXIT, 3, 0},
+        {"raise SystemExit('a message')", SBX_RE_EXIT, 1, 0},
+        {"import sys; sys.exit()", SBX_OK, 0, 0},
+        {"import os; os._exit(7)", SBX_RE_EXIT, 7, 0},
+        {"import os, signal; os.kill(os.getpid(), signal.SIGKILL)", SBX_RE_SIGNAL, -1, SIGKILL},
+        {"import os, signal; os.kill(os.getpid(), signal.SIGTERM)", SBX_RE_SIGNAL, -1, SIGTERM},
+        {"import os; os.abort()", SBX_RE_SIGNAL, -1, SIGABRT},
+        {"import ctypes; ctypes.string_at(0)", SBX_RE_SIGNAL, -1, SIGSEGV},
+        {"x = (", SBX_RE_EXIT, 1, 0},
+        {"import atexit; atexit.register(print, 'at exit')\nprint('main')", SBX_OK, 0, 0},
+        {"import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), print('thread'))).start()\n",
+         SBX_OK, 0, 0},
+        {"import ctypes; ctypes.CDLL(None).unshare(0x20000000)", SBX_SYS, -1, SIGSYS},
+        {"import ctypes; ctypes.CDLL(None).mount(b'x', b'/box', b'tmpfs', 0, None)", SBX_SYS, -1, SIGSYS},
+    };
+    for(size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sbx_result fresh, warm;
+        ck_assert_int_eq(py(&fresh, cases[i].src, NULL, false), 0);
+        ck_assert_int_eq(py(&warm, cases[i].src, NULL, true), 0);
+        ck_assert_msg(warm.verdict == cases[i].verdict && fresh.verdict == cases[i].verdict,
+                      "case %zu: zygote %s, fresh %s (%s)", i, sbx_verdict_name(warm.verdict),
+                      sbx_verdict_name(fresh.verdict), warm.err.data);
+        ck_assert_int_eq(warm.signal, cases[i].signal);
+        if(!cases[i].signal)
+            ck_assert_int_eq(warm.exit_code, cases[i].exit_code);
+        ck_assert_int_eq(warm.signal, fresh.signal);
+        ck_assert_int_eq(warm.exit_code, fresh.exit_code);
+        ck_assert_msg(!strcmp(warm.out.data, fresh.out.data) && !strcmp(warm.err.data, fresh.err.data),
+                      "case %zu:\nzygote out %s err %s\nfresh out %s err %s", i, warm.out.data, warm.err.data,
+                      fresh.out.data, fresh.err.data);
+        sbx_result_free(&fresh);
+        sbx_result_free(&warm);
+    }
+}
+END_TEST
+
+START_TEST(test_zygote_limits_hold)
+{
+    struct sbx_result res;
+    pid_t z = sbx_zygote_pid(box);
+    struct sbx_limits mem = {.memory_kb = 64 * 1024, .wall_ms = 20000};
+    ck_assert_int_eq(py(&res, "a = bytearray(200 << 20)", &mem, true), 0);
+    ASSERT_VERDICT(res, SBX_MLE);
+    sbx_result_free(&res);
+    /* Below it: the peak is the run's own, not the zygote's (which is not charged to it). */
+    ck_assert_int_eq(py(&res, "a = bytearray(20 << 20); a[::4096] = b'x' * len(a[::4096])", &mem, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    ck_assert_uint_ge(res.memory_kb, 20 * 1024);
+    ck_assert_uint_lt(res.memory_kb, 40 * 1024);
+    ck_assert_str_eq(res.memory_source, "cgroup-v1");
+    sbx_result_free(&res);
+
+    struct sbx_limits cpu = {.cpu_ms = 300, .wall_ms = 5000};
+    ck_assert_int_eq(py(&res, "while True: pass", &cpu, true), 0);
+    ASSERT_VERDICT(res, SBX_TLE_CPU);
+    ck_assert_uint_ge(res.cpu_ms, 300);
+    ck_assert_uint_lt(res.cpu_ms, 1500);
+    sbx_result_free(&res);
+    ck_assert_int_eq(py(&res, "import threading\n"
+                              "for _ in range(4): threading.Thread(target=lambda: [0 for _ in iter(int, 1)]).start()",
+                        &cpu, true),
+                     0);
+    ASSERT_VERDICT(res, SBX_TLE_CPU);
+    sbx_result_free(&res);
+
+    struct sbx_limits wall = {.cpu_ms = 5000, .wall_ms = 300};
+    ck_assert_int_eq(py(&res, "import time; time.sleep(10)", &wall, true), 0);
+    ASSERT_VERDICT(res, SBX_TLE_WALL);
+    ck_assert_uint_lt(res.wall_ms, 2000);
+    sbx_result_free(&res);
+
+    struct sbx_limits out = {.output_bytes = 65536};
+    ck_assert_int_eq(py(&res, "import sys\nwhile True: sys.stdout.write('x' * 4096)", &out, true), 0);
+    ASSERT_VERDICT(res, SBX_OLE);
+    ck_assert(res.out.truncated);
+    ck_assert_uint_eq(res.out.len, 65536);
+    sbx_result_free(&res);
+
+    struct sbx_limits fsize = {.file_size_bytes = 1 << 20};
+    ck_assert_int_eq(py(&res, "open('/tmp/f', 'wb').write(b'x' * (2 << 20))", &fsize, true), 0);
+    ck_assert_msg(res.verdict == SBX_RE_EXIT && strstr(res.err.data, "File too large"), "%s %s",
+                  sbx_verdict_name(res.verdict), res.err.data); /* Python ignores SIGXFSZ: EFBIG */
+    sbx_result_free(&res);
+
+    /* Processes: the program and 4 more, as for a fresh interpreter (threads count too). */
+    static const char forks[] = "import os, time\n"
+                                "n = 0\n"
+                                "try:\n"
+                                "    while n < 20:\n"
+                                "        if os.fork() == 0:\n"
+                                "            time.sleep(5); os._exit(0)\n"
+                                "        n += 1\n"
+                                "except OSError as e:\n"
+                                "    print(n, e.errno)\n";
+    struct sbx_limits procs = {.processes = 5};
+    struct sbx_result fresh;
+    ck_assert_int_eq(py(&res, forks, &procs, true), 0);
+    ck_assert_int_eq(py(&fresh, forks, &procs, false), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    ck_assert_str_eq(res.out.data, "4 11\n");
+    ck_assert_str_eq(fresh.out.data, res.out.data);
+    sbx_result_free(&res);
+    sbx_result_free(&fresh);
+
+    /* None of it touched the zygote. */
+    ck_assert_int_eq(sbx_zygote_pid(box), z);
+    ck_assert_int_eq(kill(z, 0), 0);
+}
+END_TEST
+
+/* Read the zygote's memory from outside (we are root) and look for needle in every readable mapping. */
+static int zygote_memory_has(pid_t pid, const char *needle)
+{
+    char path[64], line[512];
+    int found = 0, readable = 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *maps = fopen(path, "re");
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+    int mem = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_msg(maps && mem >= 0, "cannot read the zygote's memory: %s", strerror(errno));
+    size_t nlen = strlen(needle);
+    while(fgets(line, sizeof line, maps) && !found) {
+        unsigned long lo, hi;
+        char perms[8];
+        if(sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' || strstr(line, "[vvar"))
+            continue;
+        size_t len = hi - lo;
+        char *buf = malloc(len);
+        ssize_t n = buf ? pread(mem, buf, len, (off_t)lo) : -1;
+        if(n > 0) {
+            readable++;
+            found = memmem(buf, (size_t)n, needle, nlen) != NULL;
+        }
+        free(buf);
+    }
+    fclose(maps);
+    close(mem);
+    ck_assert_int_gt(readable, 0);
+    return found;
+}
+
+/* The zygote never holds a run's data: it forks before the payload arrives and never reads it. */
+START_TEST(test_zygote_never_holds_a_run)
+{
+    struct sbx_result res;
+    char marker[64], src[512];
+    snprintf(marker, sizeof marker, "jobgate-payload-%d-%ld-%ld", (int)getpid(), random(), random());
+    struct sbx_file_in payload = {.name = "payload.bin", .data = marker, .len = strlen(marker), .fd = -1};
+    snprintf(src, sizeof src,
+             "import sys, builtins\n"
+             "data = open('payload.bin').read()\n"
+             "sys.modules['leak'] = builtins.leak = [data * 2]\n" /* kept in what the zygote would share */
+             "print(len(data))\n");
+    ck_assert_int_eq(py_files(&res, src, NULL, true, &payload, 1), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    sbx_result_free(&res);
+    /* The scan works: the zygote's own code is in its memory. */
+    ck_assert(zygote_memory_has(sbx_zygote_pid(box), "jobgate zygote, the Python half"));
+    ck_assert(!zygote_memory_has(sbx_zygote_pid(box), marker));
+    /* Nor does the next run see it. */
+    ck_assert_int_eq(py(&res, "import sys, builtins\nprint('leak' in sys.modules, hasattr(builtins, 'leak'))\n",
+                        NULL, true),
+                     0);
+    ck_assert_str_eq(res.out.data, "False False\n");
+    sbx_result_free(&res);
+}
+END_TEST
+
+/* A run leaves nothing for the next: files, processes, interpreter state, sockets; fresh random state. */
+START_TEST(test_zygote_runs_share_nothing)
+{
+    struct sbx_result res;
+    static const char first[] =
+        "import os, sys, json, socket, random, time\n"
+        "for p in ('/box/left', '/tmp/left', '/dev/shm/left'): open(p, 'w').write('x')\n"
+        "json.dumps = None; os.path.join = None; os.environ['LEFT'] = '1'; sys.path.insert(0, '/tmp')\n"
+        "s = socket.socket(socket.AF_UNIX); s.bind('\\0jobgate-left'); s.listen()\n"
+        "if os.fork() == 0:\n" /* a daemon that would keep the socket and a process */
+        "    os.setsid()\n"
+        "    if os.fork() == 0: time.sleep(30)\n"
+        "    os._exit(0)\n"
+        "print(random.random(), os.urandom(8).hex())\n";
+    static const char second[] =
+        "import os, sys, json, socket, random\n"
+        "print([os.path.exists(p) for p in ('/box/left', '/tmp/left', '/dev/shm/left')])\n"
+        "print(json.dumps(1), os.path.join('a', 'b'), 'LEFT' in os.environ, '/tmp' in sys.path)\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "try:\n"
+        "    s.connect('\\0jobgate-left'); print('connected')\n"
+        "except OSError as e:\n"
+        "    print('refused', e.errno)\n"
+        "print(sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+        "print(random.random(), os.urandom(8).hex())\n";
+    ck_assert_int_eq(py(&res, first, NULL, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    char *r1 = strdup(res.out.data);
+    sbx_result_free(&res);
+    ck_assert_int_eq(py(&res, second, NULL, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    ck_assert_msg(strncmp(res.out.data, "[False, False, False]\n1 a/b False False\nrefused 111\n['2']\n", 57) == 0,
+                  "%s", res.out.data);
+    const char *r2 = strrchr(res.out.data, '\n');
+    while(r2 > res.out.data && r2[-1] != '\n')
+        r2--;
+    ck_assert_msg(strcmp(r1, r2) != 0, "the same random state twice: %s", r1); /* reseeded per fork */
+    free(r1);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_zygote_replaced_when_killed)
+{
+    struct sbx_result res;
+    pid_t z = sbx_zygote_pid(box);
+    ck_assert_int_eq(kill(z, SIGKILL), 0);
+    usleep(50000);
+    ck_assert_int_eq(py(&res, "print('after')", NULL, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    ck_assert_str_eq(res.out.data, "after\n");
+    sbx_result_free(&res);
+    pid_t z2 = sbx_zygote_pid(box);
+    ck_assert_int_gt(z2, 0);
+    ck_assert_int_ne(z2, z);
+    ck_assert_int_eq(kill(z2, 0), 0);
+}
+END_TEST
+
+static void *kill_later(void *arg)
+{
+    usleep(300000);
+    kill(*(pid_t *)arg, SIGKILL);
+    return NULL;
+}
+
+/* The zygote killed while a run is under way: that run ends (its namespaces die with the zygote's), and the
+ * next one gets a new zygote. */
+START_TEST(test_zygote_killed_during_a_run)
+{
+    struct sbx_result res;
+    pthread_t t;
+    pid_t z = sbx_zygote_pid(box);
+    struct sbx_limits lim = {.cpu_ms = 5000, .wall_ms = 10000};
+    ck_assert_int_eq(pthread_create(&t, NULL, kill_later, &z), 0);
+    py(&res, "import time; time.sleep(5)", &lim, true);
+    pthread_join(t, NULL);
+    ck_assert_msg(res.verdict != SBX_OK && res.wall_ms < 4000, "%s after %llu ms", sbx_verdict_name(res.verdict),
+                  (unsigned long long)res.wall_ms);
+    sbx_result_free(&res);
+    ck_assert_int_eq(py(&res, "print('next')", NULL, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    ck_assert_int_ne(sbx_zygote_pid(box), z);
+    sbx_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_zygote_recycled_after_max_runs)
+{
+    struct sbx_result res;
+    sbx_zygote_stop(box);
+    start_zygote(3);
+    pid_t z = sbx_zygote_pid(box);
+    for(int i = 0; i < 3; i++) {
+        ck_assert_int_eq(py(&res, "pass", NULL, true), 0);
+        ASSERT_VERDICT(res, SBX_OK);
+        sbx_result_free(&res);
+    }
+    ck_assert_int_eq(py(&res, "pass", NULL, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    sbx_result_free(&res);
+    ck_assert_int_ne(sbx_zygote_pid(box), z);
+}
+END_TEST
+
+static void *cancel_later(void *arg)
+{
+    usleep(200000);
+    sbx_box_cancel(arg);
+    return NULL;
+}
+
+START_TEST(test_zygote_cancel)
+{
+    struct sbx_result res;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, cancel_later, box), 0);
+    py(&res, "import time; time.sleep(10)", NULL, true);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+    ck_assert(res.cancelled);
+    sbx_result_free(&res);
+    ck_assert_int_eq(py(&res, "print(1)", NULL, true), 0);
+    ASSERT_VERDICT(res, SBX_OK);
+    sbx_result_free(&res);
+}
+END_TEST
+
+/* What the zygote does not take: another interpreter or flags, options instead of a script, another
+ * environment, binds, the network. */
+START_TEST(test_zygote_refuses_other_runs)
+{
+    struct sbx_result res;
+    const char *other[] = {"/usr/bin/python3", "-I", "t.py", NULL};
+    const char *option[] = {"/usr/bin/python3", "-I", "-B", "-c", "pass", NULL};
+    const char *sh[] = {"/bin/sh", "-c", "true", NULL};
+    const char *ok[] = {"/usr/bin/python3", "-I", "-B", "t.py", NULL};
+    const char *other_env[] = {"PATH=/bin", NULL};
+    struct sbx_bind bind = {.source = "/etc/hostname", .target = "/mnt"};
+    struct sbx_run runs[] = {
+        {.argv = other, .envp = env}, {.argv = option, .envp = env}, {.argv = sh, .envp = env},
+        {.argv = ok, .envp = other_env}, {.argv = ok, .envp = NULL}, {.argv = ok, .envp = env, .binds = &bind, .nbinds = 1},
+        {.argv = ok, .envp = env, .network = SBX_NETWORK_HOST},
+    };
+    for(size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        runs[i].stdin_fd = -1;
+        ck_assert_msg(!sbx_zygote_accepts(box, &runs[i]), "run %zu accepted", i);
+        ck_assert_int_eq(sbx_zygote_run(box, &runs[i], &res), -ENOTSUP);
+        ck_assert_int_eq(res.verdict, SBX_INTERNAL);
+        sbx_result_free(&res);
+    }
+    struct sbx_zygote_config zc = {.argv = py_flags, .envp = env};
+    ck_assert_int_eq(sbx_zygote_start(box, &zc, NULL, 0), -EALREADY);
+}
+END_TEST
+
+int main(void)
+{
+    if(geteuid() != 0) {
+        fprintf(stderr, "SKIP: the sandbox needs root\n");
+        return 77;
+    }
+    Suite *s = suite_create("zygote");
+    TCase *tc = tcase_create("zygote");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_zygote_run_is_a_fresh_interpreter_run);
+    tcase_add_test(tc, test_zygote_outcomes_as_fresh);
+    tcase_add_test(tc, test_zygote_limits_hold);
+    tcase_add_test(tc, test_zygote_never_holds_a_run);
+    tcase_add_test(tc, test_zygote_runs_share_nothing);
+    tcase_add_test(tc, test_zygote_replaced_when_killed);
+    tcase_add_test(tc, test_zygote_killed_during_a_run);
+    tcase_add_test(tc, test_zygote_recycled_after_max_runs);
+    tcase_add_test(tc, test_zygote_cancel);
+    tcase_add_test(tc, test_zygote_refuses_other_runs);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
