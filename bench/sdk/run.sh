@@ -4,5 +4,6 @@
 set -eu
 cd "$(dirname "$0")/../.."
 build=${1:-build}
-export JOBGATE_BUILD="$(pwd)/$build"
+case $build in /*) ;; *) build="$(pwd)/$build" ;; esac
+export JOBGATE_BUILD="$build"
 exec /usr/bin/python3 bench/sdk/bench.py "${2:-2000}" "${3:-200}"
