@@ -3,7 +3,7 @@ and executors as real processes, on free ports, in a temporary directory (the pa
 tests/e2e/conftest.py). Binaries come from $JOBGATE_BUILD (default build/); the executor backend is
 $JOBGATE_E2E_BACKEND: "sandbox" (default when root) or "bare".
 
-By hand:  /usr/bin/python3 clients/python/tests/stack.py      (prints JOBGATE_URL/JOBGATE_TOKEN, Ctrl-C stops)
+By hand:  /usr/bin/python3 clients/python/tests/stack.py   (prints JOBGATE_URL/JOBGATE_TOKEN; SIGINT/SIGTERM stop it)
 """
 from __future__ import annotations
 
@@ -147,14 +147,20 @@ class Stack:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def _stop(*_: object) -> None:
+    raise SystemExit(0)
+
+
 if __name__ == "__main__":
+    # SIGINT is ignored in a background job of a non-interactive shell: stop on either signal.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     stack = Stack()
-    stack.start_executor()
-    print(f"export JOBGATE_URL={stack.url}\nexport JOBGATE_TOKEN={stack.client_token}\n# logs in {stack.tmp}",
-          flush=True)
     try:
-        signal.pause()
-    except KeyboardInterrupt:
-        pass
+        stack.start_executor()
+        print(f"export JOBGATE_URL={stack.url}\nexport JOBGATE_TOKEN={stack.client_token}\n# logs in {stack.tmp}",
+              flush=True)
+        while True:
+            signal.pause()
     finally:
         stack.stop()
