@@ -7,6 +7,8 @@
 #   compose-init.sh tokens    after PostgreSQL: apply migrations, then create the executor token (into the
 #                             executors' own volume) and a client and an admin token
 #   compose-init.sh show NAME print a token: client, admin or executor
+#   compose-init.sh import    docker stack: apply migrations (waiting for PostgreSQL), then register the
+#                             tokens made by docker/swarm-secrets.sh (/run/secrets/jobgate_*_token)
 set -eu
 
 secrets=${JOBGATE_SECRETS_DIR:-/run/jobgate}
@@ -50,6 +52,15 @@ tokens)
     token client compose-client "$secrets/client-token"
     token admin compose-admin "$secrets/admin-token"
     ;;
+import)
+    until jobgate-gateway migrate; do sleep 3; done
+    for role in executor client admin; do
+        file=/run/secrets/jobgate_${role}_token
+        [ -r "$file" ] || continue
+        JOBGATE_SECRET=$(cat "$file") jobgate-gateway token create --role "$role" --name "stack-$role" \
+            --secret-env JOBGATE_SECRET
+    done
+    ;;
 show)
     case "${2:-}" in
     client | admin) cat "$secrets/$2-token" ;;
@@ -58,7 +69,7 @@ show)
     esac
     ;;
 *)
-    say "usage: $0 secrets|tokens|show NAME"
+    say "usage: $0 secrets|tokens|import|show NAME"
     exit 2
     ;;
 esac

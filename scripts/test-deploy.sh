@@ -2,8 +2,9 @@
 # Deployment tests, for real as far as this machine allows:
 #   docker: a Docker engine started here (Debian's docker.io, in a scratch directory), a debian:bookworm-slim
 #           base image made offline with mmdebstrap, the three images of docker/Dockerfile, the compose
-#           cluster of docker/compose.yaml, and tests/deploy/test_cluster.py against it (every job kind,
-#           the sandbox suite's hostile programs, containment checked from outside the containers);
+#           cluster of docker/compose.yaml and then docker/stack.yaml on a one-node swarm, each with
+#           tests/deploy/test_cluster.py against it (every job kind, the sandbox suite's hostile programs,
+#           containment checked from outside the containers);
 #   helm:   helm lint --strict, helm template over a matrix of values, offline schema validation of every
 #           rendered object, values that break values.schema.json refused.
 #
@@ -24,7 +25,7 @@ NODE_PACKAGES="kubernetes-models@5.1.0 @kubernetes/client-node@2.0.1 yaml@2.9.1 
 tools=$root/tests/.tools/deploy
 work=$(mktemp -d /tmp/jobgate-deploy.XXXXXX)
 started=$SECONDS
-dockerd_pid="" project="" bridges=""
+dockerd_pid="" project="" stack="" bridges=""
 
 step() { printf '\n=== deploy: %s (%ds)\n' "$*" $((SECONDS - started)); }
 fail() { echo "test-deploy: FAILED: $*" >&2; exit 1; }
@@ -37,6 +38,13 @@ cleanup() {
             [ $rc -ne 0 ] && compose logs --no-color --tail=60 >&2 2>/dev/null
             compose down -v --remove-orphans -t 5 >/dev/null 2>&1
         fi
+        if [ -n "$stack" ]; then
+            [ $rc -ne 0 ] && for s in $(docker stack services -q "$stack" 2>/dev/null); do
+                docker service logs --tail 30 "$s" >&2 2>&1
+            done
+            docker stack rm "$stack" >/dev/null 2>&1
+        fi
+        docker swarm leave --force >/dev/null 2>&1
         # A private engine: whatever is left in it is ours.
         ids=$(docker ps -aq 2>/dev/null)
         [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
@@ -100,9 +108,12 @@ apt_sources() {
 start_engine() {
     export DOCKER_HOST=unix://$work/docker.sock
     # No default bridge and no iptables: nothing touches the host's firewall; compose's user-defined
-    # networks still work (bridge + embedded DNS), and published ports go through docker-proxy.
+    # networks still work (bridge + embedded DNS), and published ports go through docker-proxy. The
+    # executor's seccomp profile is the engine's default, as on a swarm executor node (docker/README.md),
+    # since swarm services cannot name one; compose names it explicitly anyway.
     dockerd --data-root "$work/data" --exec-root "$work/exec" -H "$DOCKER_HOST" --pidfile "$work/docker.pid" \
-        --iptables=false --ip6tables=false --bridge=none >"$work/dockerd.log" 2>&1 &
+        --iptables=false --ip6tables=false --bridge=none --seccomp-profile "$root/docker/seccomp-executor.json" \
+        >"$work/dockerd.log" 2>&1 &
     dockerd_pid=$!
     for _ in $(seq 150); do docker version >/dev/null 2>&1 && return 0; sleep 0.2; done
     fail "dockerd did not answer (see $work/dockerd.log)"
@@ -127,18 +138,23 @@ base_image() {
 
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Poll until every executor of the cluster is serving runtimes, or fail.
+# Poll until this many executors serve runtimes, or fail.
 wait_for_executors() {
     local want=$1 token=$2 url=$3
-    for _ in $(seq 120); do
+    for _ in $(seq 180); do
         if curl -fsS "$url/runtimes" -H "Authorization: Bearer $token" 2>/dev/null |
             /usr/bin/python3 -c 'import json, sys; r = {x["name"]: x for x in json.load(sys.stdin)["runtimes"]}; sys.exit(0 if r["python3"]["executors"] >= int(sys.argv[1]) else 1)' "$want"; then
             return 0
         fi
         sleep 1
     done
-    compose ps >&2
     fail "the executors did not register with the gateway"
+}
+
+# The smoke test against a cluster: URL, client token, executor token, executor container ids.
+smoke() {
+    JOBGATE_URL=$1 JOBGATE_TOKEN=$2 JOBGATE_EXECUTOR_TOKEN=$3 JOBGATE_EXECUTOR_CONTAINERS=$4 \
+        DOCKER_HOST=$DOCKER_HOST PATH=/usr/bin:$PATH /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/deploy "${@:5}"
 }
 
 test_docker() {
@@ -184,21 +200,49 @@ test_docker() {
     compose logs --no-color executor >"$work/executor.log"
     grep -q "enforcing: strict isolation" "$work/executor.log" || fail "the executors do not run strict"
 
-    step "smoke test against the cluster"
-    JOBGATE_URL=$url JOBGATE_TOKEN=$client JOBGATE_EXECUTOR_TOKEN=$executor \
-        JOBGATE_EXECUTOR_CONTAINERS="$(compose ps -q executor | xargs)" DOCKER_HOST=$DOCKER_HOST PATH=/usr/bin:$PATH \
-        /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/deploy
+    step "smoke test against the compose cluster"
+    smoke "$url" "$client" "$executor" "$(compose ps -q executor | xargs)"
 
     step "restart: the secrets and the database survive"
     compose stop -t 10 >/dev/null 2>&1
     compose up -d --no-build >/dev/null 2>&1
     [ "$(compose run --rm --no-deps init show client)" = "$client" ] || fail "the client token changed on restart"
-    JOBGATE_URL=$url JOBGATE_TOKEN=$client /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/deploy \
-        -k "test_call_returns or test_function_with_tests"
-    step "teardown"
+    smoke "$url" "$client" "" "" -k "test_call_returns or test_function_with_tests"
+    step "compose teardown"
     compose down -v -t 10 >/dev/null 2>&1
     project=""
     [ -z "$(docker ps -aq)" ] || fail "containers left after compose down"
+
+    test_swarm
+}
+
+# docker/stack.yaml on a one-node swarm. This kernel has no IPVS, so services are found by DNS round robin
+# and the gateway is published in host mode (JOBGATE_ENDPOINT_MODE, JOBGATE_PUBLISH_MODE).
+test_swarm() {
+    step "swarm stack"
+    docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+    docker node update --label-add jobgate-postgres=true --label-add jobgate-executor=true "$(docker node ls -q)" >/dev/null
+    local out client executor url
+    out=$(PATH=/usr/bin:$PATH sh docker/swarm-secrets.sh 2>/dev/null)
+    client=$(grep -o 'jgc_[0-9a-f]*' <<<"$out")
+    [[ $client =~ ^jgc_[0-9a-f]{64}$ ]] || fail "docker/swarm-secrets.sh printed no client token"
+    stack=jgstack$$
+    export JOBGATE_PORT JOBGATE_EXECUTORS=2 JOBGATE_GATEWAYS=1 JOBGATE_ENDPOINT_MODE=dnsrr JOBGATE_PUBLISH_MODE=host
+    JOBGATE_PORT=$(free_port)
+    url=http://127.0.0.1:$JOBGATE_PORT
+    docker stack deploy -c docker/stack.yaml "$stack" >/dev/null 2>&1 || docker stack deploy -c docker/stack.yaml "$stack"
+    wait_for_executors 2 "$client" "$url"
+    executor=$(docker exec "$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_executor" | head -1)" \
+        cat /run/secrets/jobgate_executor_token)
+
+    step "smoke test against the swarm stack"
+    smoke "$url" "$client" "$executor" \
+        "$(docker ps -q --filter "label=com.docker.swarm.service.name=${stack}_executor" | xargs)"
+    step "swarm teardown"
+    docker stack rm "$stack" >/dev/null
+    stack=""
+    for _ in $(seq 60); do [ -z "$(docker ps -aq)" ] && break; sleep 1; done
+    docker swarm leave --force >/dev/null
 }
 
 # ---------------------------------------------------------------------------------------------------------
