@@ -10,7 +10,8 @@ quick start) and measures trivial calls x + 1:
 The same again with runtime "python3-fast", served by an in-process executor in another process
 (clients/python/tests/fake_executor.py, no sandbox): what the SDK, the gateway and PostgreSQL cost
 without the sandboxed interpreter start. Then bench/celery/run.sh for the same N and round trips
-(prefork x2 over Redis), when Celery and redis-server are installed.
+(prefork x2 over Redis), when Celery and redis-server are installed. Every sandboxed number includes
+the executor's run of the call (a warm zygote child, or a fresh interpreter when that is off).
 """
 from __future__ import annotations
 
@@ -105,8 +106,8 @@ def main() -> int:
     print("| jobgate SDK + gateway, no sandbox (python3-fast), map | %.0f | %.1f | %.1f |" % (f["map"], f["p50"], f["p99"]))
     print("| jobgate SDK + gateway, no sandbox, submit one by one | %.0f (submits alone: %.0f/s) | | |"
           % (f["submit"], f["submit_only"]))
-    print("(a sandboxed call used %d ms of CPU in its box - a fresh interpreter per call; the client spent "
-          "%.2f ms of CPU per mapped call)" % (r["box_cpu_ms"], r["client_ms"]))
+    print("(a sandboxed call used %d ms of CPU in its box; the client spent %.2f ms of CPU per mapped call)"
+          % (r["box_cpu_ms"], r["client_ms"]))
     return 0
 
 
