@@ -9,7 +9,7 @@ quick start) and measures trivial calls x + 1:
   - round trip: ROUNDTRIPS sequential submit(...).result()                         -> p50, p99 ms
 The same again with runtime "python3-fast", served by an in-process executor in another process
 (clients/python/tests/fake_executor.py, no sandbox): what the SDK, the gateway and PostgreSQL cost
-without the sandboxed interpreter start. Then bench/celery/run.sh for the same N and round trips
+without the sandboxed run. Then bench/celery/run.sh for the same N and round trips
 (prefork x2 over Redis), when Celery and redis-server are installed. Every sandboxed number includes
 the executor's run of the call (a warm zygote child, or a fresh interpreter when that is off).
 """

@@ -6,7 +6,7 @@
 It computes the same image twice - here, one call after another, then with client.map over the
 executors' slots - checks that both agree, and prints the speed-up. The quick start's executor has one
 slot per CPU; start a second executor (another machine, or --slots) and the same map spreads over both:
-the speed-up follows the slots that `GET /runtimes` reports, minus a job's start-up (~40 ms today).
+the speed-up follows the slots that `GET /runtimes` reports, minus each job's start-up and transfer.
 """
 from __future__ import annotations
 
