@@ -43,4 +43,7 @@ step "OpenAPI lint"
 step "OpenAPI: the real gateway through prism's validating proxy"
 PRISM_REQUIRED=1 ./scripts/openapi-prism-check.sh smoke "$root/build/gateway/jobgate-gateway"
 
+step "deployment: images, compose cluster, swarm stack, Helm chart"
+./scripts/test-deploy.sh
+
 step "all tests passed"
