@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FIRST_UID 61000 /* test boxes never share uids or cgroups with a daemon on the same host */
+/* Box uids from a band of this process's own: never shared with a daemon or another test run. */
+static unsigned first_uid_base;
+#define FIRST_UID first_uid_base
 #define MAX_COLLECT 8
 
 struct tcase {
@@ -219,6 +221,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    first_uid_base = 1000000u + (unsigned)(getpid() % 20000) * 256u;
     struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = "jobgate-sbx-test"};
     rc = sbx_ctx_init(&ctx, &cfg, err, sizeof err);
     if(rc) {

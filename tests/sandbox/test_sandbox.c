@@ -20,7 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FIRST_UID 61000
+/* Box uids from a band of this process's own, so that concurrent test runs on one host never collide. */
+#define FIRST_UID (200000u + (unsigned)(getpid() % 20000) * 32u)
 #define CGROUP "jobgate-sbx-test"
 
 static struct sbx_ctx *ctx;
