@@ -356,23 +356,30 @@ static long now_ms(void)
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ex_runner_warm_up(struct ex_runner *r, const struct sbx_zygote_config *zc)
+{
+    if (!r->box || sbx_zygote_pid(r->box) >= 0 || now_ms() < r->zygote_retry_ms)
+        return;
+    sbx_zygote_stop(r->box); /* a zygote that is configured but not running: start it again, as told */
+    char err[256];
+    int rc = sbx_zygote_start(r->box, zc, err, sizeof err);
+    if (rc == 0) {
+        JG_INFO("executor", "slot %u: Python zygote started (pid %d)", r->slot, (int)sbx_zygote_pid(r->box));
+        return;
+    }
+    /* Not on this host or build (cgroup v2, no Python headers, another Python): fresh interpreters. */
+    r->zygote_retry_ms = now_ms() + (rc == -ENOTSUP ? 3600 * 1000L : 60 * 1000L);
+    JG_WARN("executor", "slot %u: no Python zygote (%s): every run starts an interpreter", r->slot,
+            err[0] ? err : strerror(-rc));
+}
+
 int ex_runner_run_warm(struct ex_runner *r, const struct sbx_run *run, const struct sbx_zygote_config *zc,
                        struct sbx_result *res)
 {
     if (!r->box || !zc || r->network != SBX_NETWORK_NONE || run->nbinds)
         return ex_runner_run(r, run, res);
-    if (sbx_zygote_pid(r->box) < 0 && !sbx_zygote_accepts(r->box, run) && now_ms() >= r->zygote_retry_ms) {
-        char err[256];
-        int rc = sbx_zygote_start(r->box, zc, err, sizeof err);
-        if (rc == 0) {
-            JG_INFO("executor", "slot %u: Python zygote started (pid %d)", r->slot, (int)sbx_zygote_pid(r->box));
-        } else {
-            /* Not on this host or build (cgroup v2, no Python headers, another Python): fresh interpreters. */
-            r->zygote_retry_ms = now_ms() + (rc == -ENOTSUP ? 3600 * 1000L : 60 * 1000L);
-            JG_WARN("executor", "slot %u: no Python zygote (%s): every run starts an interpreter", r->slot,
-                    err[0] ? err : strerror(-rc));
-        }
-    }
+    if (!sbx_zygote_accepts(r->box, run))
+        ex_runner_warm_up(r, zc);
     if (!sbx_zygote_accepts(r->box, run))
         return ex_runner_run(r, run, res);
     atomic_store(&r->cancel, false);

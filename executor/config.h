@@ -38,6 +38,7 @@ struct ex_config {
     long cache_mb;            /* its size bound */
     char allow_network_labels[512];   /* comma-separated KEY=VALUE: jobs with such a label get the network */
     char allow_network_runtimes[256]; /* comma-separated runtimes whose jobs all get the network */
+    long prefetch;            /* leased beyond the free slots (-1 at parse time: as many as slots) */
     long zygote_runs;         /* runs of a slot's Python zygote before it is replaced; 0 = no zygote */
     enum jg_log_level log_level;
 };

@@ -130,6 +130,7 @@ void *ex_worker(void *arg)
     struct ex_daemon *d = ex_the_daemon;
     struct ex_http http; /* this slot's own connection: test data downloads */
     bool have_http = ex_http_init(&http, d->cfg, NULL) == 0;
+    ex_python_warm_up(runner, d->cfg); /* a warm interpreter before the first call job, not during it */
     pthread_mutex_lock(&d->mu);
     for (;;) {
         struct ex_active *a = NULL;

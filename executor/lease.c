@@ -1,4 +1,5 @@
-/* The lease loop: long-poll the gateway for as many jobs as there are free slots. */
+/* The lease loop: long-poll the gateway for as many jobs as there are free slots, plus --prefetch
+ * more waiting here, so that a slot that finishes a job starts the next without a round trip. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -77,11 +78,12 @@ void *ex_lease_loop(void *arg)
         json_object_set(body, "runtime_info", d->runtime_info);
     long backoff_ms = 0;
     bool was_down = false;
+    const long held_max = cfg->slots + cfg->prefetch;
     while (!atomic_load(&d->stopping)) {
         pthread_mutex_lock(&d->mu);
-        while (!atomic_load(&d->stopping) && d->queued + d->running >= cfg->slots)
+        while (!atomic_load(&d->stopping) && d->queued + d->running >= held_max)
             pthread_cond_wait(&d->changed, &d->mu);
-        long free_slots = cfg->slots - d->queued - d->running;
+        long free_slots = held_max - d->queued - d->running;
         if (backoff_ms && !atomic_load(&d->stopping))
             ex_daemon_wait(d, backoff_ms);
         pthread_mutex_unlock(&d->mu);

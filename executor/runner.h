@@ -31,6 +31,9 @@ int ex_runner_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_res
 int ex_runner_run_warm(struct ex_runner *r, const struct sbx_run *run, const struct sbx_zygote_config *zc,
                        struct sbx_result *res);
 
+/* Start the slot's zygote with zc now (sandbox backend), unless it runs or failed to start lately. */
+void ex_runner_warm_up(struct ex_runner *r, const struct sbx_zygote_config *zc);
+
 /* Kill the current run, if any, from any thread. */
 void ex_runner_cancel(struct ex_runner *r);
 

@@ -18,6 +18,33 @@
 extern const char ex_call_harness_py[];
 extern const char ex_function_harness_py[];
 
+/* The slot's zygote: the configured interpreter with the flags of every harness run, both harnesses
+ * preloaded (their `if __name__ == "__main__":` block runs in each run only). */
+static void zygote_config(const struct ex_config *cfg, const char *zargv[4], struct sbx_file_in preload[2],
+                          struct sbx_zygote_config *zc)
+{
+    zargv[0] = cfg->python;
+    zargv[1] = "-I";
+    zargv[2] = "-B";
+    zargv[3] = NULL;
+    preload[0] = (struct sbx_file_in){"/box/harness.py", ex_call_harness_py, strlen(ex_call_harness_py), -1, 0};
+    preload[1] = (struct sbx_file_in){"/box/harness.py", ex_function_harness_py, strlen(ex_function_harness_py),
+                                      -1, 0};
+    *zc = (struct sbx_zygote_config){.argv = zargv, .envp = ex_run_env, .preload = preload, .npreload = 2,
+                                     .max_runs = (unsigned)cfg->zygote_runs};
+}
+
+void ex_python_warm_up(struct ex_runner *r, const struct ex_config *cfg)
+{
+    const char *zargv[4];
+    struct sbx_file_in preload[2];
+    struct sbx_zygote_config zc;
+    if (!cfg->zygote_runs || !ex_config_has_runtime(cfg, "python3"))
+        return;
+    zygote_config(cfg, zargv, preload, &zc);
+    ex_runner_warm_up(r, &zc);
+}
+
 /* One harness run: @p job_file (payload.pkl or solution.py) + @p extra (input.json or NULL), with the
  * interpreter (and requirements) of @p env. */
 static int run_harness(const struct ex_exec *x, const struct ex_job *job, const struct ex_pyenv *env,
@@ -39,15 +66,10 @@ static int run_harness(const struct ex_exec *x, const struct ex_job *job, const 
         run.limits.file_size_bytes = cap;
     if (!x->cfg->zygote_runs || env->nbinds) /* requirements: the venv's interpreter, not the zygote's */
         return ex_runner_run(x->runner, &run, res);
-    /* The slot's zygote: this interpreter and flags, both harnesses preloaded (their `if __name__ ==
-     * "__main__":` block runs in each run only). Read when the slot starts its zygote. */
-    const struct sbx_file_in preload[] = {
-        {"/box/harness.py", ex_call_harness_py, strlen(ex_call_harness_py), -1, 0},
-        {"/box/harness.py", ex_function_harness_py, strlen(ex_function_harness_py), -1, 0},
-    };
-    const char *zargv[] = {env->python, "-I", "-B", NULL};
-    const struct sbx_zygote_config zc = {.argv = zargv, .envp = ex_run_env, .preload = preload, .npreload = 2,
-                                         .max_runs = (unsigned)x->cfg->zygote_runs};
+    const char *zargv[4];
+    struct sbx_file_in preload[2];
+    struct sbx_zygote_config zc;
+    zygote_config(x->cfg, zargv, preload, &zc);
     return ex_runner_run_warm(x->runner, &run, &zc, res);
 }
 

@@ -70,6 +70,10 @@ int ex_run_test_list(const struct ex_exec *x, const json_t *tests, bool stop_on_
  * version as the compiler or interpreter prints it (runs them: call before starting threads). */
 json_t *ex_runtime_info(const struct ex_config *cfg);
 
+/* Start the slot's Python zygote now rather than at its first call or function job (python.c); it is
+ * started then anyway when this fails. Call from the slot's worker before it takes jobs. */
+void ex_python_warm_up(struct ex_runner *r, const struct ex_config *cfg);
+
 /* Per kind (python.c, program.c). Same contract as ex_runtime_run. */
 int ex_python_call(const struct ex_exec *x, const struct ex_job *job, json_t **outcome);
 int ex_python_function(const struct ex_exec *x, const struct ex_job *job, json_t **outcome);

@@ -40,17 +40,11 @@ static int set_limits(const struct sbx_limits *lim)
     return rc;
 }
 
-int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
-                   const char **step)
+int sbx_confine_early(const struct sbx_identity *id, const char **step)
 {
-    int rc = 0;
     *step = "setsid";
     if(setsid() < 0 && errno != EPERM) /* EPERM: already a group leader (a zygote child may be) */
         goto fail;
-    *step = "rlimits";
-    rc = set_limits(lim);
-    if(rc)
-        goto out;
     *step = "capability bounding set";
     for(int cap = 0; cap <= id->cap_last; cap++)
         if(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -58,6 +52,24 @@ int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, 
     *step = "ambient capabilities";
     if(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         goto fail;
+    /* Still root with CAP_SYS_ADMIN, so no no_new_privs is needed yet; nothing the rest does is filtered. */
+    *step = "seccomp";
+    if(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, id->filter) < 0)
+        goto fail;
+    *step = NULL;
+    return 0;
+fail:
+    return -errno;
+}
+
+int sbx_confine_rest(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
+                     const char **step)
+{
+    int rc = 0;
+    *step = "rlimits";
+    rc = set_limits(lim);
+    if(rc)
+        goto out;
     /* Groups and gid first, uid last: once the uid is not 0 the permitted set is empty and nothing else can
      * change. Real, effective and saved ids all move, so there is no way back. Raw syscalls: glibc's
      * wrappers broadcast to "all threads" with a lock a thread of the supervisor may have held at clone. */
@@ -70,7 +82,7 @@ int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, 
     *step = "setresuid";
     if(syscall(SYS_setresuid, id->uid, id->uid, id->uid) < 0)
         goto fail;
-    /* After the uid change, which clears it. The parent is the run's init (or the zygote). */
+    /* After the uid change, which clears it. The parent is the run's init. */
     *step = "pdeathsig";
     if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         goto fail;
@@ -82,15 +94,19 @@ int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, 
     *step = "no_new_privs";
     if(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         goto fail;
-    *step = "seccomp";
-    if(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, id->filter) < 0)
-        goto fail;
     *step = NULL;
     goto out;
 fail:
     rc = -errno;
 out:
     return rc;
+}
+
+int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
+                   const char **step)
+{
+    int rc = sbx_confine_early(id, step);
+    return rc ? rc : sbx_confine_rest(id, lim, cwd, step);
 }
 
 int sbx_confine(const struct sbx_box *box, const struct sbx_limits *lim, enum sbx_profile profile,

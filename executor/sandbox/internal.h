@@ -102,9 +102,13 @@ struct sbx_identity {
     const struct sock_fprog *filter; /* installed last */
 };
 
-/* setsid, rlimits from lim (defaults already filled in), capability bounding and ambient sets emptied,
- * groups/gid/uid, PR_SET_PDEATHSIG(SIGKILL), chdir(cwd) unless NULL, no_new_privs, then the filter. On
- * failure *step names the step. Async-signal-safe. */
+/* Confine the calling process, in two halves. Early (nothing of a run needed; the caller is root): setsid,
+ * capability bounding and ambient sets emptied, the filter - every later step is one the filter allows.
+ * Rest: rlimits from lim (defaults already filled in), groups/gid/uid, PR_SET_PDEATHSIG(SIGKILL), chdir(cwd)
+ * unless NULL, no_new_privs. sbx_confine_to does both. On failure *step names the step. Async-signal-safe. */
+int sbx_confine_early(const struct sbx_identity *id, const char **step);
+int sbx_confine_rest(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
+                     const char **step);
 int sbx_confine_to(const struct sbx_identity *id, const struct sbx_limits *lim, const char *cwd,
                    const char **step);
 

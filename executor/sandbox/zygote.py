@@ -5,20 +5,25 @@
 # fd 3 is the control socket. It never runs a job's code itself:
 #   1. the hello (fd 3): ids, the runs' seccomp filter, the scripts to preload, and - by SCM_RIGHTS - the
 #      native half as a memfd, loaded from /proc/self/fd;
-#   2. each preload is compiled and run once as module __jobgate_preload__ (imports warm; an
-#      `if __name__ == "__main__":` block does not run); its code object is kept by (path, source);
+#   2. each preloaded script runs once here, as module __main__ (its own module object), except its
+#      `if __name__ == "__main__":` blocks: imports, definitions and constants are made once; a script
+#      without such a block only has its imports warmed (it runs once under another name);
 #   3. _jobgate_zygote.serve() is the fork server. It returns only in a run's child, confined, with the
-#      script's argv; the child then does what `python3 <flags> script args` does, minus the start.
+#      script's argv; the child then does what `python3 <flags> script args` does, minus the start: for
+#      a preloaded source only its main blocks run, in its copy of the preloaded module.
+import sys
 
 
 def _zygote():
+    import ast
+    import builtins
     import gc
     import importlib.machinery
     import importlib.util
     import os
     import socket
     import struct
-    import sys
+    import types
 
     ctl = socket.socket(fileno=3)
     try:
@@ -38,7 +43,13 @@ def _zygote():
     os.close(fds[0])
     del sys.modules["_jobgate_zygote"]  # not importable by jobs; serve() is held below
 
-    compiled = {}
+    def is_main_guard(node):
+        t = node.test if isinstance(node, ast.If) else None
+        return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__"
+                and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq) and len(t.comparators) == 1
+                and isinstance(t.comparators[0], ast.Constant) and t.comparators[0].value == "__main__")
+
+    preloaded = {}
     at = 32 + 8 * nfilter
     for _ in range(npreload):
         plen, slen = struct.unpack_from("=II", hello, at)
@@ -46,9 +57,17 @@ def _zygote():
         script = hello[at:at + plen].decode()
         source = hello[at + plen:at + plen + slen]
         at += plen + slen
-        code = compile(source, script, "exec", dont_inherit=True)
-        exec(code, {"__name__": "__jobgate_preload__", "__file__": script, "__builtins__": __builtins__})
-        compiled[(script, source)] = code
+        tree = ast.parse(source, script)
+        guards = [node for node in tree.body if is_main_guard(node)]
+        if guards:
+            main = _main_module(script)
+            body = ast.Module([node for node in tree.body if node not in guards], [])
+            exec(compile(body, script, "exec", dont_inherit=True), main.__dict__)
+            preloaded[(script, source)] = (main, compile(ast.Module(guards, []), script, "exec", dont_inherit=True))
+        else:
+            code = compile(tree, script, "exec", dont_inherit=True)
+            exec(code, {"__name__": "__jobgate_preload__", "__file__": script, "__builtins__": builtins})
+            preloaded[(script, source)] = (None, code)
     for stream in (sys.stdout, sys.stderr):  # what the preloads printed must not reach a run's output
         stream.flush()
     flags = sys.orig_argv[:sys.orig_argv.index("-c")]
@@ -57,36 +76,42 @@ def _zygote():
     gc.freeze()  # children share these pages: the collector must not write to them
     argv = serve(3, hello)
     del serve, hello
-    _run(flags, list(argv), compiled)
+    _run(flags, list(argv), preloaded)
 
 
-def _run(flags, argv, compiled):
-    """In a run's child: `python3 <flags> argv...`, the script taken precompiled when its source is."""
+def _main_module(path):
+    """A __main__ module as `python3 path` makes it."""
     import builtins
     import importlib.machinery
-    import os
-    import sys
     import types
-
-    sys.argv = argv
-    sys.orig_argv = flags + argv
-    path = argv[0] if argv[0].startswith("/") else os.path.join(os.getcwd(), argv[0])
-    try:
-        with open(path, "rb") as f:
-            source = f.read()
-    except OSError as e:
-        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (flags[0], path, e.errno, e.strerror))
-        _exit(2)
     main = types.ModuleType("__main__")
     main.__dict__.update(__annotations__={}, __builtins__=builtins, __file__=path, __cached__=None,
                          __loader__=importlib.machinery.SourceFileLoader("__main__", path))
-    sys.modules["__main__"] = main
+    return main
+
+
+def _run(flags, argv, preloaded):
+    """In a run's child: `python3 <flags> argv...`."""
+    _after_fork()
+    sys.argv = argv
+    sys.orig_argv = flags + argv
+    script = argv[0]
+    path = script if script.startswith("/") else _cwd_join(script)
+    try:
+        source = _read(path)
+    except OSError as e:
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (flags[0], path, e.errno, e.strerror))
+        _exit(2)
     status = 0
     try:
-        code = compiled.get((path, source))
-        if code is None:
-            code = compile(source, path, "exec", dont_inherit=True)
-        del compiled, source
+        main, code = preloaded.get((path, source), (None, None))
+        if main is None:
+            main = sys.modules["__main__"] = _main_module(path)
+            if code is None:
+                code = compile(source, path, "exec", dont_inherit=True)
+        else:
+            sys.modules["__main__"] = main
+        del preloaded, source
         exec(code, main.__dict__)
     except SystemExit as e:
         status = _system_exit(e)
@@ -100,8 +125,38 @@ def _run(flags, argv, compiled):
     _exit(status)
 
 
+def _after_fork():
+    """What of Python's fork hooks a run needs (zygote_ext.c says why they do not run): its own random
+    state when a preload imported random, and its own thread id on the main Thread."""
+    rnd = sys.modules.get("random")
+    if rnd is not None:
+        rnd.seed()
+    threading = sys.modules.get("threading")
+    if threading is not None and hasattr(threading.main_thread(), "_set_native_id"):
+        threading.main_thread()._set_native_id()
+
+
+def _cwd_join(script):
+    import os
+    cwd = os.getcwd()
+    return cwd + script if cwd.endswith("/") else cwd + "/" + script
+
+
+def _read(path):
+    import os
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def _system_exit(e):
-    import sys
     code = e.code
     if code is None:
         return 0
@@ -117,7 +172,6 @@ def _system_exit(e):
 def _exit(status):
     """Py_FinalizeEx's steps that a job can observe: threads joined, atexit, std streams flushed."""
     import os
-    import sys
     threading = sys.modules.get("threading")
     try:
         if threading is not None:

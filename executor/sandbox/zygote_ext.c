@@ -8,17 +8,18 @@
  *   zygote     setns(own pid ns) + unshare(NEWPID), fork()          (pid_for_children: the init is pid 1)
  *   `- init    unshare(NEWNS|NEWIPC); /box, /tmp, a fresh /proc;     C only from here on: it touches no Python
  *      |       fork(); wait4 the child; write its status; _exit      object, so it copies almost no page
- *      `- child   wait for the request (cwd, argv, limits; stdin, stdout, stderr, failure fds), take fds 0-2,
- *                 confine itself with confine.c - the code of every sandboxed program: rlimits, ids, no
- *                 capabilities, PDEATHSIG, no_new_privs, the runs' seccomp filter on top of the zygote's -,
- *                 then PyOS_AfterFork_Child() and return argv to zygote.py, which runs the script.
+ *      `- child   the first half of its confinement (confine.c, the code of every sandboxed program:
+ *                 setsid, no capabilities, the runs' seccomp filter on top of the zygote's); wait for the
+ *                 request (cwd, argv, limits; stdin, stdout, stderr, failure fds), take fds 0-2, the second
+ *                 half (rlimits, ids, PDEATHSIG, no_new_privs), and return argv to zygote.py, which runs
+ *                 the script.
  *
  * The zygote answers each request with the init's pidfd and the socket to the child, which says "r" there
  * once it waits (or the init says why its setup failed). The init is the pid 1 of
  * the run, as for every run: the program is pid 2 with ordinary signal semantics, and the run's namespace dies
  * with it. serve() holds the GIL throughout (the zygote has no other thread), so the children's interpreter
- * state is consistent at every fork; Python-level fork hooks run in the child only (PyOS_AfterFork_Child),
- * after confinement. Everything between fork and that call is plain syscalls. */
+ * state is consistent at every fork (see child_main on PyOS_AfterFork_Child). Everything between fork and
+ * the return to Python is plain syscalls. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -66,11 +67,21 @@ static _Noreturn void report_exit(int fd, const char *who, const char *step, int
     _exit(code);
 }
 
-/* The child: wait for the run, take its descriptors, confine, hand the script's argv to Python. */
+/* The child: get ready (Python's fork hooks, the half of the confinement that needs no run), wait for the
+ * run, take its descriptors, finish confining, hand the script's argv to Python. */
 static PyObject *child_main(int sock)
 {
     static char buf[SBX_ZYGOTE_JOB_MAX];
     int fds[SBX_FDS_MAX], nfds;
+    const char *step;
+    /* No PyOS_AfterFork_Child(): its C half re-creates locks and thread states that another thread might
+     * have held or left, and the zygote has no other thread and holds the GIL across the fork, so the copy is
+     * already consistent (this is the same pthread, with the same thread state); its Python half - the
+     * fork hooks of threading, logging, random - touches ~250 pages that the copy-on-write then copies,
+     * half a millisecond and more per run. What of it matters is done in zygote.py (_after_fork). */
+    int rc = sbx_confine_early(&ident, &step);
+    if(rc)
+        report_exit(sock, "zygote child: ", step, -rc, 127);
     /* Ready: the supervisor waits for this before it counts the run, so the setup is never in it. */
     if(send(sock, "r", 1, MSG_NOSIGNAL) != 1)
         _exit(0);
@@ -78,7 +89,7 @@ static PyObject *child_main(int sock)
     if(n < 0)
         _exit(0); /* discarded before it had a run */
     struct sbx_zygote_job h;
-    const char *step = "request";
+    step = "request";
     if((size_t)n < sizeof h || nfds != 4)
         report_exit(sock, "zygote child: ", step, EBADMSG, 127);
     memcpy(&h, buf, sizeof h);
@@ -94,14 +105,12 @@ static PyObject *child_main(int sock)
     close_range(4, ~0u, 0); /* the socket too: nothing of the zygote is left */
     const char *cwd = buf + sizeof h;
     const char *args = cwd + strlen(cwd) + 1;
-    int rc = sbx_confine_to(&ident, &h.lim, cwd, &step);
-    if(rc)
+    if((rc = sbx_confine_rest(&ident, &h.lim, cwd, &step)))
         report_exit(3, "zygote child: ", step, -rc, 127);
     /* A program is dumpable after its execve (its /proc/self is its own); the id change cleared it here. */
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     close(3); /* the failure pipe: nothing the job writes may look like a report */
 
-    PyOS_AfterFork_Child(); /* interpreter state, then Python's fork hooks (random reseeds) */
     PyObject *argv = PyTuple_New(h.argc);
     for(uint32_t i = 0; argv && i < h.argc; i++, args += strlen(args) + 1) {
         if(args >= buf + n) {
