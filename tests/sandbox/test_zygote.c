@@ -408,6 +408,54 @@ START_TEST(test_zygote_recycled_after_max_runs)
 }
 END_TEST
 
+/* A preloaded script: its top level ran once in the zygote (imports, definitions, constants), as __main__;
+ * each run executes its main block only, in its own copy of that module, with its own random state. */
+START_TEST(test_zygote_preloads)
+{
+    static const char script[] = "import random, sys\n"
+                                 "RUNS = []\n"
+                                 "def main():\n"
+                                 "    RUNS.append(1)\n"
+                                 "    print(__name__, len(RUNS), main.__module__, sys.modules['__main__'].__file__,\n"
+                                 "          random.random())\n"
+                                 "    if sys.argv[1:] == ['fail']:\n"
+                                 "        raise RuntimeError('from main')\n"
+                                 "if __name__ == '__main__':\n"
+                                 "    main()\n";
+    struct sbx_result res;
+    char first[256] = "";
+    sbx_zygote_stop(box);
+    struct sbx_file_in preload = {.name = "/box/t.py", .data = script, .len = strlen(script), .fd = -1};
+    struct sbx_zygote_config zc = {.argv = py_flags, .envp = env, .preload = &preload, .npreload = 1};
+    char err[512];
+    ck_assert_msg(sbx_zygote_start(box, &zc, err, sizeof err) == 0, "%s", err);
+    for(int i = 0; i < 2; i++) {
+        ck_assert_int_eq(py(&res, script, NULL, true), 0);
+        ASSERT_VERDICT(res, SBX_OK);
+        ck_assert_msg(strncmp(res.out.data, "__main__ 1 __main__ /box/t.py 0.", 32) == 0, "%s", res.out.data);
+        ck_assert_str_ne(res.out.data, first); /* random reseeded for each run */
+        snprintf(first, sizeof first, "%s", res.out.data);
+        sbx_result_free(&res);
+    }
+    /* Its traceback is the script's, lines and all, as with a fresh interpreter. */
+    const char *argv[] = {"/usr/bin/python3", "-I", "-B", "t.py", "fail", NULL};
+    struct sbx_file_in in = {.name = "t.py", .data = script, .len = strlen(script), .fd = -1};
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1, .files_in = &in, .nfiles_in = 1};
+    struct sbx_result fresh;
+    ck_assert_int_eq(sbx_zygote_run(box, &run, &res), 0);
+    ck_assert_int_eq(sbx_run(box, &run, &fresh), 0);
+    ASSERT_VERDICT(res, SBX_RE_EXIT);
+    ck_assert_str_eq(res.err.data, fresh.err.data);
+    ck_assert_msg(strstr(res.err.data, "File \"/box/t.py\", line 10, in <module>\n    main()\n"), "%s", res.err.data);
+    sbx_result_free(&res);
+    sbx_result_free(&fresh);
+    /* Another source under the preload's name is compiled and run whole. */
+    ck_assert_int_eq(py(&res, "print(__name__, 'other')", NULL, true), 0);
+    ck_assert_str_eq(res.out.data, "__main__ other\n");
+    sbx_result_free(&res);
+}
+END_TEST
+
 static void *cancel_later(void *arg)
 {
     usleep(200000);
@@ -478,6 +526,7 @@ int main(void)
     tcase_add_test(tc, test_zygote_killed_during_a_run);
     tcase_add_test(tc, test_zygote_recycled_after_max_runs);
     tcase_add_test(tc, test_zygote_cancel);
+    tcase_add_test(tc, test_zygote_preloads);
     tcase_add_test(tc, test_zygote_refuses_other_runs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
