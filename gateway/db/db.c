@@ -103,8 +103,8 @@ static enum db_error classify(const PGresult *r, PGconn *pg)
     if (!r || PQstatus(pg) != CONNECTION_OK)
         return DB_UNAVAILABLE;
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    if (!state)
-        return DB_FAILED;
+    if (!state) /* made by libpq itself: the connection broke (the server never answered) */
+        return DB_UNAVAILABLE;
     if (strcmp(state, "23505") == 0)
         return DB_CONFLICT;
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
@@ -146,9 +146,13 @@ PGresult *db_exec(struct db_conn *c, enum db_stmt stmt, int nparams, const char 
                 set_error(c, classify(p, c->pg), PQresultErrorMessage(p));
                 PQclear(p);
                 /* A statement that never ran is safe to try again on a fresh connection. */
-                if (c->err == DB_UNAVAILABLE && attempt == 0 && PQtransactionStatus(c->pg) !=
-                                                                    PQTRANS_INTRANS)
-                    continue;
+                if (c->err == DB_UNAVAILABLE && PQtransactionStatus(c->pg) != PQTRANS_INTRANS &&
+                    PQtransactionStatus(c->pg) != PQTRANS_INERROR) {
+                    PQfinish(c->pg);
+                    c->pg = NULL;
+                    if (attempt == 0)
+                        continue;
+                }
                 if (c->err != DB_UNAVAILABLE)
                     JG_ERROR("db", "prepare %s: %s", db_stmt_name(stmt), c->errmsg);
                 return NULL;

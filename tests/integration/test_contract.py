@@ -275,7 +275,10 @@ def test_database_down(own_pg, gateway_factory):
         for method, template, op in OPERATIONS:
             roles = op["x-roles"]
             c = role_clients[roles[0]] if roles else Client(gw.port)
-            r = call(c, method, concrete(template), body=bodies.get(op["operationId"]))
+            path = concrete(template)
+            if op["operationId"] == "j0_batch_get":  # valid without the database: a token list
+                path += "?tokens=" + SOME_ID
+            r = call(c, method, path, body=bodies.get(op["operationId"]))
             if op["operationId"] in ("healthz", "metrics"):
                 assert r.status == 200, r
             elif op["operationId"] in no_database:
