@@ -7,6 +7,10 @@
 #
 # isolate is not packaged by Debian and cannot be fetched offline, so it is not run here; sandbox.md §3.1
 # measured `isolate --run -- /bin/true` at 3-4 ms wall on this machine.
+#
+# Last, a trivial call job's sandboxed run as the executor makes it (the call harness with a cloudpickled
+# call, outcome.json read back) through the box's Python zygote, interleaved with the same run with a fresh
+# interpreter (jobgate-sandbox-run --zygote --bench): wall per run, and CPU per run of the zygote's runs.
 set -eu
 BUILD=${1:-build}
 N=${N:-500}
@@ -42,3 +46,26 @@ printf '%-34s %6s %9s %9s %9s %9s %8s %6s\n' program runs sbx_ms sbx_p10 bare_ms
 row "$N" /bin/true
 row "$((N / 5))" "$PY" -I -S -c pass
 row "$((N / 5))" "$PY" -c pass
+
+# The call harness through the zygote against a fresh interpreter.
+work=$(mktemp -d /tmp/jobgate-bench-sandbox.XXXXXX)
+trap 'rm -rf "$work"' EXIT INT TERM
+cp "$(dirname "$0")/../../executor/runtimes/call_harness.py" "$work/harness.py"
+"$PY" -c 'import cloudpickle, sys; open(sys.argv[1], "wb").write(cloudpickle.dumps((sum, ([1, 2, 3],), {})))' \
+    "$work/payload.pkl"
+zy() {
+    "$CLI" --first-uid "$FIRST_UID" --zygote 3 --preload /box/harness.py="$work/harness.py" \
+        --in harness.py="$work/harness.py" --in payload.pkl="$work/payload.pkl" --collect outcome.json "$@" \
+        -- "$PY" -I -B harness.py
+}
+zy --bench "$((N / 5))" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+z, s = d["zygote"], d["sandboxed"]
+print()
+print("%-34s %6s %9s %9s %9s %9s %8s %6s" % ("python3 call harness", "runs", "zyg_ms", "zyg_p10", "fresh_ms",
+      "fresh_p10", "ratio", "failed"))
+print("%-34s %6d %9.2f %9.2f %9.2f %9.2f %8.1f %6d" % ("sum([1, 2, 3]), cloudpickled", d["runs"], z["median_us"] / 1000,
+      z["p10_us"] / 1000, s["median_us"] / 1000, s["p10_us"] / 1000, s["median_us"] / z["median_us"],
+      d["sandbox_failures"]))
+'

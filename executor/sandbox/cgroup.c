@@ -372,8 +372,21 @@ int sbx_cg_cpu_us(struct sbx_cg *cg, uint64_t *us)
     return -ENOTSUP;
 }
 
+/* Whether pid runs as root (real uid 0): the zygote's helpers do; a run's processes never can. */
+static bool runs_as_root(long pid)
+{
+    char path[48], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    if(sbx_read_small(AT_FDCWD, path, buf, sizeof buf))
+        return false;
+    const char *uid = strstr(buf, "\nUid:");
+    return uid && strtol(uid + 5, NULL, 10) == 0;
+}
+
 /* v1 has no cgroup.kill: SIGKILL every member but the spawner (or the zygote) until none is left. The pid
- * namespace already took them all with its init, so this normally finds nothing; it is the backstop. */
+ * namespace already took them all with its init, so this normally finds nothing; it is the backstop. In a
+ * zygote's cgroup the run's init may still be on its way out (it reports before it exits, once it has
+ * killed and reaped the rest): root tasks there are the zygote's, and are left alone. */
 static void v1_kill_all(struct sbx_cg *cg)
 {
     int dir = cg->pids_dir >= 0 ? cg->pids_dir : cg->mem_dir >= 0 ? cg->mem_dir : cg->cpu_dir;
@@ -389,7 +402,7 @@ static void v1_kill_all(struct sbx_cg *cg)
             long pid = strtol(p, &end, 10);
             if(end == p)
                 break;
-            if(pid > 0 && pid != cg->keep_pid) {
+            if(pid > 0 && pid != cg->keep_pid && !(cg->zygote && runs_as_root(pid))) {
                 kill((pid_t)pid, SIGKILL);
                 others = true;
             }

@@ -163,11 +163,13 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
 }
 
 /* The capabilities the zygote keeps (zygote_ext.c): its children's pid, mount and IPC namespaces and mounts
- * (SYS_ADMIN), and what their confinement needs (SETUID, SETGID, SETPCAP for the bounding set, SYS_RESOURCE
- * for rlimits above the inherited hard limits). Everything else leaves the bounding set before execve, so
- * root's capabilities after it are these five. */
-static const uint64_t zygote_caps = 1ull << 6 /* SETGID */ | 1ull << 7 /* SETUID */ | 1ull << 8 /* SETPCAP */ |
-                                    1ull << 21 /* SYS_ADMIN */ | 1ull << 24 /* SYS_RESOURCE */;
+ * (SYS_ADMIN), what their confinement needs (SETUID, SETGID, SETPCAP for the bounding set, SYS_RESOURCE for
+ * rlimits above the inherited hard limits), and KILL for a run's init to end what the run left behind (it
+ * runs as the box uid). Everything else leaves the bounding set before execve, so root's capabilities after
+ * it are these six. */
+static const uint64_t zygote_caps = 1ull << 5 /* KILL */ | 1ull << 6 /* SETGID */ | 1ull << 7 /* SETUID */ |
+                                    1ull << 8 /* SETPCAP */ | 1ull << 21 /* SYS_ADMIN */ |
+                                    1ull << 24 /* SYS_RESOURCE */;
 
 /* Become the box's zygote: join its cgroups, take fds 0-3 (3: the control socket), shed capabilities, set
  * no_new_privs and the zygote filter, and exec the interpreter. Failures go to the failure pipe, which

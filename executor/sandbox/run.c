@@ -93,6 +93,7 @@ enum kill_reason { KILL_NONE, KILL_WALL, KILL_CPU, KILL_OUTPUT, KILL_CANCEL };
 struct state {
     struct sbx_box *box;
     struct sbx_cg *cg; /* the cgroups the run is counted in: the box's, or its zygote's */
+    int status;        /* zygote runs: the status pipe, whose report marks the end of the run (else -1) */
     struct sbx_limits lim;
     int pidfd;
     enum kill_reason killed;
@@ -119,10 +120,11 @@ static void supervise(struct state *s, int out_r, int err_r)
     if(ncpu < 1)
         ncpu = 1;
     for(;;) {
-        struct pollfd pf[4] = {{.fd = s->out.eof ? -1 : out_r, .events = POLLIN},
+        struct pollfd pf[5] = {{.fd = s->out.eof ? -1 : out_r, .events = POLLIN},
                                {.fd = s->err.eof ? -1 : err_r, .events = POLLIN},
                                {.fd = s->pidfd, .events = POLLIN},
-                               {.fd = s->box->cancel, .events = POLLIN}};
+                               {.fd = s->box->cancel, .events = POLLIN},
+                               {.fd = s->killed == KILL_NONE ? s->status : -1, .events = POLLIN}};
         uint64_t now = sbx_now_us();
         uint64_t wake = wall_deadline;
         if(cpu_polling && s->killed == KILL_NONE && next_cpu_check < wake)
@@ -130,13 +132,13 @@ static void supervise(struct state *s, int out_r, int err_r)
         int timeout = wake > now ? (int)((wake - now + 999) / 1000) : 0;
         if(s->killed != KILL_NONE)
             timeout = 100; /* only waiting for init to die now */
-        if(poll(pf, 4, timeout) < 0 && errno != EINTR)
+        if(poll(pf, 5, timeout) < 0 && errno != EINTR)
             break;
         if(pf[0].revents && capture_read(&s->out, out_r))
             kill_run(s, KILL_OUTPUT);
         if(pf[1].revents && capture_read(&s->err, err_r))
             kill_run(s, KILL_OUTPUT);
-        if(pf[2].revents)
+        if(pf[2].revents || pf[4].revents)
             break;
         if(pf[3].revents) {
             uint64_t v;
@@ -321,7 +323,8 @@ static void discard(struct sbx_box *box, bool zygote)
 /* The run's body: both kinds share everything but where the program comes from. */
 static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res, bool zygote)
 {
-    struct state s = {.box = box, .cg = zygote ? &box->zyg->cg : &box->cg, .pidfd = -1, .lim = run->limits};
+    struct state s = {.box = box, .cg = zygote ? &box->zyg->cg : &box->cg, .pidfd = -1, .status = -1,
+                      .lim = run->limits};
     struct sbx_cg_usage usage = {0};
     struct sbx_init_status ist;
     struct sbx_failure fail;
@@ -404,6 +407,7 @@ static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_r
     }
     started = true;
     status_r = zygote ? box->zyg->next.status : statusp[0];
+    s.status = zygote ? status_r : -1;
     /* init holds its own copies now (or is dead, which the reap below reports). */
     sbx_close(&outp[1]);
     sbx_close(&errp[1]);
@@ -421,9 +425,12 @@ static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_r
         supervise(&s, outp[0], errp[0]);
     }
     siginfo_t si = {0};
-    if(zygote) { /* the zygote reaps its children; they are dead once their pidfd is readable */
-        struct pollfd pf = {.fd = s.pidfd, .events = POLLIN};
-        while(poll(&pf, 1, -1) < 0 && errno == EINTR)
+    if(zygote) {
+        /* The zygote reaps its children. The run is over once the init has reported (it killed and reaped
+         * everything else first), or once the init is dead. */
+        struct pollfd pf[2] = {{.fd = s.pidfd, .events = POLLIN},
+                               {.fd = s.killed ? -1 : status_r, .events = POLLIN}};
+        while(poll(pf, 2, -1) < 0 && errno == EINTR)
             ;
     } else {
         while(waitid((idtype_t)P_PIDFD, (id_t)s.pidfd, &si, WEXITED) < 0 && errno == EINTR)

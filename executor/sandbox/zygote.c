@@ -5,7 +5,7 @@
  *   supervisor
  *     `- zygote    the box's waiting init, turned into `python3 <flags> -c <zygote.py>` (init.c): pid 1 of its
  *        |         own pid namespace, in the box's mount/net/uts namespaces and in cgroups of its own (v1
- *        |         box<id>-zygote); root with 5 capabilities, no_new_privs, the zygote's seccomp filter. Its
+ *        |         box<id>-zygote); root with 6 capabilities, no_new_privs, the zygote's seccomp filter. Its
  *        |         fork server is native (zygote_ext.c); it never runs a job's code.
  *        `- init   forked ahead, one per run: pid 1 of fresh pid/mount/IPC namespaces with the run's /box, /tmp
  *           |      and /proc; C code only; reaps the program and writes its status into the run's pipe.

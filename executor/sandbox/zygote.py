@@ -1,6 +1,6 @@
 # jobgate zygote, the Python half (executor/sandbox/zygote.py; the native half is zygote_ext.c).
 #
-# Run as `python3 <flags> -c <this file>` by the box's init turned zygote (init.c): root with five
+# Run as `python3 <flags> -c <this file>` by the box's init turned zygote (init.c): root with six
 # capabilities, no_new_privs and the zygote's seccomp filter, pid 1 of a pid namespace inside the box.
 # fd 3 is the control socket. It never runs a job's code itself:
 #   1. the hello (fd 3): ids, the runs' seccomp filter, the scripts to preload, and - by SCM_RIGHTS - the

@@ -7,7 +7,8 @@
  *
  *   zygote     setns(own pid ns) + unshare(NEWPID), fork()          (pid_for_children: the init is pid 1)
  *   `- init    unshare(NEWNS|NEWIPC); /box, /tmp, a fresh /proc;     C only from here on: it touches no Python
- *      |       fork(); wait4 the child; write its status; _exit      object, so it copies almost no page
+ *      |       fork(); wait4 the child, kill and reap the rest;       object, so it copies almost no page
+ *      |       write the child's status; _exit
  *      `- child   the first half of its confinement (confine.c, the code of every sandboxed program:
  *                 setsid, no capabilities, the runs' seccomp filter on top of the zygote's); wait for the
  *                 request (cwd, argv, limits; stdin, stdout, stderr, failure fds), take fds 0-2, the second
@@ -173,10 +174,16 @@ static PyObject *init_main(int boxfs, int tmpfs, int status, int sock)
         goto fail;
     close(sock);
     struct sbx_init_status st = {0};
-    /* Orphans are re-parented to us and stay zombies until we exit; then the kernel kills the rest. */
     while(wait4(pid, &st.status, 0, &st.ru) < 0)
         if(errno != EINTR)
             _exit(124);
+    /* The supervisor takes the report for the end of the run, so the run ends first: whatever the program
+     * left in the namespace is killed (from its pid 1, kill(-1) reaches all of it but us) and reaped (orphans
+     * are ours). Our own exit and the namespaces' teardown then happen while the result is handled. */
+    if(kill(-1, SIGKILL) < 0 && errno != ESRCH)
+        _exit(125); /* cannot: the supervisor waits for our death instead, which takes them all */
+    while(wait4(-1, NULL, __WALL, NULL) > 0 || errno == EINTR)
+        ;
     if(write(status, &st, sizeof st) != sizeof st)
         _exit(123);
     _exit(0);
