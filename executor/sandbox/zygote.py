@@ -15,22 +15,28 @@ import sys
 
 
 def _zygote():
-    import ast
+    # Builtin modules only, up to the preloads: every page the zygote holds is copied into two page tables per
+    # run (socket.py, struct.py and ast.py would add 2 MB of them).
+    import _ast
+    import _socket
     import builtins
     import gc
     import importlib.machinery
     import importlib.util
     import os
-    import socket
-    import struct
-    import types
 
-    ctl = socket.socket(fileno=3)
+    ctl = _socket.socket(fileno=3)
     try:
-        hello, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 1)
+        hello, anc, _, _ = ctl.recvmsg(1 << 20, _socket.CMSG_SPACE(4))
     finally:
         ctl.detach()
-    magic, size, uid, gid, cap_last, nfilter, npreload, python = struct.unpack_from("=IIIIiIII", hello)
+    fds = [int.from_bytes(data[:4], sys.byteorder) for level, kind, data in anc
+           if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS]
+
+    def u32(at):
+        return int.from_bytes(hello[at:at + 4], sys.byteorder)
+
+    size, nfilter, npreload, python = u32(4), u32(20), u32(24), u32(28)
     if size != len(hello) or len(fds) != 1:
         raise SystemExit("zygote: bad hello")
     if sys.version_info[:2] != (python >> 8, python & 0xFF):
@@ -44,30 +50,31 @@ def _zygote():
     del sys.modules["_jobgate_zygote"]  # not importable by jobs; serve() is held below
 
     def is_main_guard(node):
-        t = node.test if isinstance(node, ast.If) else None
-        return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == "__name__"
-                and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq) and len(t.comparators) == 1
-                and isinstance(t.comparators[0], ast.Constant) and t.comparators[0].value == "__main__")
+        t = node.test if isinstance(node, _ast.If) else None
+        return (isinstance(t, _ast.Compare) and isinstance(t.left, _ast.Name) and t.left.id == "__name__"
+                and len(t.ops) == 1 and isinstance(t.ops[0], _ast.Eq) and len(t.comparators) == 1
+                and isinstance(t.comparators[0], _ast.Constant) and t.comparators[0].value == "__main__")
 
     preloaded = {}
     at = 32 + 8 * nfilter
     for _ in range(npreload):
-        plen, slen = struct.unpack_from("=II", hello, at)
+        plen, slen = u32(at), u32(at + 4)
         at += 8
         script = hello[at:at + plen].decode()
         source = hello[at + plen:at + plen + slen]
         at += plen + slen
-        tree = ast.parse(source, script)
+        tree = compile(source, script, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
         guards = [node for node in tree.body if is_main_guard(node)]
         if guards:
             main = _main_module(script)
-            body = ast.Module([node for node in tree.body if node not in guards], [])
+            body = _ast.Module([node for node in tree.body if node not in guards], [])
             exec(compile(body, script, "exec", dont_inherit=True), main.__dict__)
-            preloaded[(script, source)] = (main, compile(ast.Module(guards, []), script, "exec", dont_inherit=True))
+            preloaded[(script, source)] = (main, compile(_ast.Module(guards, []), script, "exec", dont_inherit=True))
         else:
             code = compile(tree, script, "exec", dont_inherit=True)
             exec(code, {"__name__": "__jobgate_preload__", "__file__": script, "__builtins__": builtins})
             preloaded[(script, source)] = (None, code)
+        del tree, guards
     for stream in (sys.stdout, sys.stderr):  # what the preloads printed must not reach a run's output
         stream.flush()
     flags = sys.orig_argv[:sys.orig_argv.index("-c")]

@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -261,6 +262,7 @@ static PyObject *serve(PyObject *self, PyObject *args)
     /* Nothing outside (another root process) may read the zygote's memory; it dies with its supervisor. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    malloc_trim(0); /* every page the zygote holds is copied into two page tables per run */
     int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if(pidns < 0)
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, "/proc/self/ns/pid");
