@@ -1,6 +1,8 @@
-/* The result poster: PUT each finished outcome until the gateway accepts it (200), refuses it for
+/* The result poster: post each finished outcome until the gateway accepts it (200), refuses it for
  * good (409 stale lease, 404), or the heartbeat says the lease is lost. Network errors and 5xx are
- * retried with back-off: a finished result is never dropped for a transient failure. */
+ * retried with back-off: a finished result is never dropped for a transient failure. Outcomes that
+ * are ready together go in one POST /executor/results (one commit for all); one alone, and every
+ * outcome of a batch the gateway refused as a whole, goes by PUT /jobs/<id>/result. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +56,60 @@ static void post_progress(struct ex_daemon *d, struct ex_http *h, struct ex_acti
     pthread_mutex_lock(&d->mu);
 }
 
+#define BATCH_MAX 256 /* the gateway's limit per POST /executor/results */
+
+/* One POST /executor/results with the outcomes to post (d->mu held; released during the request).
+ * Returns 1 when it was answered (each job is then recorded, refused, or left for a retry), 0 when the
+ * gateway refused the batch as a whole (the caller posts them one by one), -1 on a transient failure. */
+static int post_batch(struct ex_daemon *d, struct ex_http *h, long *n_out)
+{
+    static char ids[BATCH_MAX][37];
+    long n = 0;
+    json_t *results = json_array();
+    for (struct ex_active *a = d->active; a && n < BATCH_MAX; a = a->next) {
+        if (a->state != EX_POSTING || a->drop)
+            continue;
+        json_t *r = json_copy(a->outcome);
+        json_object_set_new(r, "job_id", json_string(a->job.id));
+        json_object_set_new(r, "lease", json_string(a->job.lease));
+        json_array_append_new(results, r);
+        memcpy(ids[n++], a->job.id, sizeof ids[0]);
+    }
+    *n_out = n;
+    json_t *body = json_pack("{s:s, s:o}", "executor_id", d->executor_id, "results", results);
+    pthread_mutex_unlock(&d->mu);
+    json_t *resp = NULL;
+    long st = body ? ex_http_json(h, "POST", "/executor/results", body, 0, &resp) : -ENOMEM;
+    json_decref(body);
+    pthread_mutex_lock(&d->mu);
+    int rc = st == 200 ? 1 : st >= 400 && st < 500 && st != 408 && st != 429 ? 0 : -1;
+    size_t i;
+    const json_t *r;
+    json_array_foreach(rc == 1 ? json_object_get(resp, "results") : NULL, i, r)
+    {
+        const char *id = json_string_value(json_object_get(r, "job_id"));
+        struct ex_active *a = id ? ex_daemon_find(d, id) : NULL; /* the heartbeat may have dropped it */
+        if (!a || a->state != EX_POSTING)
+            continue;
+        if (json_is_true(json_object_get(r, "recorded"))) {
+            d->results_posted++;
+        } else {
+            JG_WARN("executor", "job %s: result refused (%s); dropped", id,
+                    json_string_value(json_object_get(r, "reason")));
+            d->results_dropped++;
+        }
+        ex_daemon_unlink(d, a);
+    }
+    if (rc == 0)
+        JG_WARN("executor", "a batch of %ld results was refused (HTTP %ld: %s); posting them one by one", n, st,
+                json_string_value(json_object_get(resp, "detail")));
+    else if (rc < 0)
+        JG_WARN("executor", "job %s and %ld more: posting the result failed (%s, HTTP %ld)", ids[0], n - 1,
+                st < 0 ? h->error : "server error", st < 0 ? 0 : st);
+    json_decref(resp);
+    return rc;
+}
+
 void *ex_poster_loop(void *arg)
 {
     struct ex_daemon *d = arg;
@@ -62,11 +118,13 @@ void *ex_poster_loop(void *arg)
         JG_ERROR("executor", "poster: cannot create an HTTP handle");
         return NULL;
     }
-    long backoff_ms = 0, next_try = 0;
+    long backoff_ms = 0, next_try = 0, singles = 0;
     pthread_mutex_lock(&d->mu);
     while (!atomic_load(&d->done)) {
-        struct ex_active *a;
+        struct ex_active *a, *more = NULL;
         for (a = d->active; a && (a->state != EX_POSTING || a->drop); a = a->next)
+            ;
+        for (more = a ? a->next : NULL; more && (more->state != EX_POSTING || more->drop); more = more->next)
             ;
         long wait_ms = backoff_ms ? next_try - now_ms() : 0;
         if (!a || wait_ms > 0) {
@@ -78,6 +136,20 @@ void *ex_poster_loop(void *arg)
                 ex_daemon_wait(d, next);
             continue;
         }
+        if (more && singles <= 0) {
+            long n;
+            int rc = post_batch(d, &h, &n);
+            if (rc == 0) {
+                singles = n; /* one of them is wrong: each gets the gateway's own answer */
+            } else if (rc > 0) {
+                backoff_ms = 0;
+            } else {
+                backoff_ms = backoff_ms ? (backoff_ms * 2 > 10000 ? 10000 : backoff_ms * 2) : 100;
+                next_try = now_ms() + backoff_ms;
+            }
+            continue;
+        }
+        singles--;
         char path[96], id[37];
         snprintf(path, sizeof path, "/jobs/%s/result", a->job.id);
         memcpy(id, a->job.id, sizeof id);
