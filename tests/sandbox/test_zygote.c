@@ -456,6 +456,61 @@ START_TEST(test_zygote_preloads)
 }
 END_TEST
 
+struct other_box {
+    struct sbx_box *box;
+    struct sbx_result res;
+    int rc;
+};
+
+static void *run_in_other_box(void *arg)
+{
+    struct other_box *o = arg;
+    const char *argv[] = {"/usr/bin/python3", "-I", "-B", "t.py", NULL};
+    static const char src[] = "import os, time\nopen('/box/mine', 'w').write('x')\ntime.sleep(1.5)\n"
+                              "print(os.path.exists('/box/mine'), sorted(os.listdir('/box')))\n";
+    struct sbx_file_in in = {.name = "t.py", .data = src, .len = strlen(src), .fd = -1};
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1, .files_in = &in, .nfiles_in = 1};
+    o->rc = sbx_zygote_run(o->box, &run, &o->res);
+    return NULL;
+}
+
+/* Two slots, each with its zygote, running at once: a run of one cannot see, signal or touch the other's
+ * run or zygote (another uid, pid namespace and /box). */
+START_TEST(test_zygote_other_boxes_unreachable)
+{
+    char err[512];
+    struct other_box o = {0};
+    struct sbx_zygote_config zc = {.argv = py_flags, .envp = env};
+    ck_assert_msg(sbx_box_init(ctx, BOX + 1, &o.box, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sbx_zygote_start(o.box, &zc, err, sizeof err) == 0, "%s", err);
+    pid_t other_zygote = sbx_zygote_pid(o.box);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, run_in_other_box, &o), 0);
+    usleep(500000); /* the other run is under way */
+    struct sbx_result res;
+    ck_assert_int_eq(py(&res, "import os, signal\n"
+                              "pids = sorted(p for p in os.listdir('/proc') if p.isdigit())\n"
+                              "if os.fork() == 0:\n"
+                              "    signal.pause()\n"
+                              "os.kill(-1, signal.SIGKILL)\n"
+                              "os.wait()\n"
+                              "hits = [n for n in range(1, 200) if n != os.getpid() and os.path.exists('/proc/%d' % n)]\n"
+                              "print(pids, hits, os.listdir('/box'))\n",
+                        NULL, true),
+                     0);
+    ASSERT_VERDICT(res, SBX_OK);
+    ck_assert_str_eq(res.out.data, "['2'] [] ['t.py']\n");
+    sbx_result_free(&res);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_msg(o.res.verdict == SBX_OK, "%s %s", sbx_verdict_name(o.res.verdict), o.res.message);
+    ck_assert_str_eq(o.res.out.data, "True ['mine', 't.py']\n");
+    ck_assert_int_eq(sbx_zygote_pid(o.box), other_zygote);
+    sbx_result_free(&o.res);
+    sbx_box_close(o.box);
+}
+END_TEST
+
 static void *cancel_later(void *arg)
 {
     usleep(200000);
@@ -527,6 +582,7 @@ int main(void)
     tcase_add_test(tc, test_zygote_recycled_after_max_runs);
     tcase_add_test(tc, test_zygote_cancel);
     tcase_add_test(tc, test_zygote_preloads);
+    tcase_add_test(tc, test_zygote_other_boxes_unreachable);
     tcase_add_test(tc, test_zygote_refuses_other_runs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
