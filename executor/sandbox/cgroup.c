@@ -15,6 +15,7 @@
  * Kubernetes pod, a systemd unit) still bound the boxes. */
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -55,7 +56,7 @@ void sbx_cg_init_empty(struct sbx_cg *cg)
     memset(cg, 0, sizeof *cg);
     cg->mem_dir = cg->pids_dir = cg->cpu_dir = -1;
     cg->mem_procs = cg->pids_procs = cg->cpu_procs = cg->cpu_usage = cg->mem_usage = -1;
-    cg->box_dir = cg->run_dir = cg->run_cpu_stat = -1;
+    cg->box_dir = cg->run_dir = cg->run_cpu_stat = cg->leaf_procs = -1;
 }
 
 /* The box's directory in one v1 hierarchy, and its cgroup.procs (the spawner joins through it). */
@@ -125,8 +126,30 @@ static int v2_enable(int dir, const char *path, bool memory, bool pids, char *er
     return rc;
 }
 
-static int v2_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id, char *err,
-                   size_t errlen)
+static int v2_rmdir_run(struct sbx_cg *cg, const char *name);
+
+/* Run cgroups left in the box's directory by a supervisor that died: the box is ours alone (its uid is
+ * claimed), so every one of them is stale. */
+static void v2_remove_stale(struct sbx_cg *cg)
+{
+    int fd = openat(cg->box_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    struct dirent *e;
+    char names[64][32];
+    int n = 0;
+    while(d && (e = readdir(d)) && n < 64)
+        if(e->d_type == DT_DIR && e->d_name[0] == 'r' && strlen(e->d_name) < sizeof names[0])
+            strcpy(names[n++], e->d_name);
+    if(d)
+        closedir(d);
+    else if(fd >= 0)
+        close(fd);
+    for(int i = 0; i < n; i++)
+        v2_rmdir_run(cg, names[i]);
+}
+
+static int v2_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *name, unsigned id,
+                   const char *suffix, char *err, size_t errlen)
 {
     char path[SBX_PATH_MAX + 64];
     int rc, dir = -1;
@@ -158,11 +181,30 @@ static int v2_init(struct sbx_cg *cg, const struct sbx_caps *caps, const char *n
     rc = v2_enable(dir, path, cg->v2_memory, cg->v2_pids, err, errlen);
     if(rc)
         goto out;
-    rc = open_box_dir(caps->cg_unified, name, id, "", &cg->box_dir, err, errlen);
+    rc = open_box_dir(caps->cg_unified, name, id, suffix, &cg->box_dir, err, errlen);
     if(rc)
         goto out;
-    snprintf(path, sizeof path, "%s/%s/box%u", caps->cg_unified, name, id);
+    v2_remove_stale(cg);
+    snprintf(path, sizeof path, "%s/%s/box%u%s", caps->cg_unified, name, id, suffix);
     rc = v2_enable(cg->box_dir, path, cg->v2_memory, cg->v2_pids, err, errlen);
+    if(rc || !cg->zygote)
+        goto out;
+    /* The zygote itself lives in a leaf beside its runs' cgroups ("no internal processes"), a new one for
+     * each zygote: one that a cgroup.kill ever reached makes the kernel kill what is cloned from it into a
+     * younger cgroup (6.18). */
+    if(v2_rmdir_run(cg, "z") < 0 || mkdirat(cg->box_dir, "z", 0755) < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "mkdir %s/z: %s", path, strerror(-rc));
+        goto out;
+    }
+    int leaf = openat(cg->box_dir, "z", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cg->leaf_procs = leaf < 0 ? -1 : openat(leaf, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if(cg->leaf_procs < 0) {
+        rc = -errno;
+        sbx_errf(err, errlen, "%s/z/cgroup.procs: %s", path, strerror(-rc));
+    }
+    if(leaf >= 0)
+        close(leaf);
 out:
     if(dir >= 0)
         close(dir);
@@ -179,13 +221,15 @@ int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgr
     if(mode == SBX_CGROUP_V1)
         rc = v1_init(cg, caps, name, id, zygote ? "-zygote" : "", err, errlen);
     else if(mode == SBX_CGROUP_V2)
-        rc = zygote ? -ENOTSUP : v2_init(cg, caps, name, id, err, errlen);
+        rc = v2_init(cg, caps, name, id, zygote ? "-zygote" : "", err, errlen);
     if(rc)
         sbx_cg_box_close(cg);
     return rc;
 }
 
-/* Remove a v2 run cgroup; it can be briefly busy while its last tasks finish exiting. */
+/* Remove a v2 cgroup below the box's; it can be briefly busy while its last tasks finish exiting. Only it
+ * is killed, never the box's whole directory: a zygote lives beside its runs' cgroups (and a cgroup.kill
+ * there would also kill every child the zygote clones into a cgroup created after it, on this kernel). */
 static int v2_rmdir_run(struct sbx_cg *cg, const char *name)
 {
     for(int i = 0; i < 200; i++) {
@@ -193,7 +237,11 @@ static int v2_rmdir_run(struct sbx_cg *cg, const char *name)
             return 0;
         if(errno != EBUSY)
             return -errno;
-        sbx_write_str_at(cg->box_dir, "cgroup.kill", "1");
+        int dir = openat(cg->box_dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if(dir >= 0) {
+            sbx_write_str_at(dir, "cgroup.kill", "1");
+            close(dir);
+        }
         usleep(1000);
     }
     return -EBUSY;
@@ -208,6 +256,7 @@ void sbx_cg_box_close(struct sbx_cg *cg)
     sbx_close(&cg->mem_usage);
     sbx_close(&cg->run_cpu_stat);
     sbx_close(&cg->run_dir);
+    sbx_close(&cg->leaf_procs);
     /* The box directories stay: the next daemon reuses them, and rmdir would race their last tasks. */
     sbx_close(&cg->mem_dir);
     sbx_close(&cg->pids_dir);
@@ -283,9 +332,17 @@ int sbx_cg_run_prepare(struct sbx_cg *cg)
         return 0;
     if(cg->stale_name[0] && v2_rmdir_run(cg, cg->stale_name) == 0)
         cg->stale_name[0] = '\0';
-    snprintf(cg->run_name, sizeof cg->run_name, "r%" PRIu64, cg->seq++);
-    if(mkdirat(cg->box_dir, cg->run_name, 0755) < 0)
-        return -errno;
+    /* A run cgroup of this name may be left by a supervisor that died (the sequence starts again at 0):
+     * it goes, or the next name is taken. */
+    for(int tries = 0;; tries++) {
+        snprintf(cg->run_name, sizeof cg->run_name, "r%" PRIu64, cg->seq++);
+        if(mkdirat(cg->box_dir, cg->run_name, 0755) == 0)
+            break;
+        if(errno != EEXIST || tries == 8)
+            return -errno;
+        if(v2_rmdir_run(cg, cg->run_name) == 0 && mkdirat(cg->box_dir, cg->run_name, 0755) == 0)
+            break;
+    }
     cg->run_dir = openat(cg->box_dir, cg->run_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     cg->run_cpu_stat = cg->run_dir < 0 ? -1 : openat(cg->run_dir, "cpu.stat", O_RDONLY | O_CLOEXEC);
     if(cg->run_dir < 0 || cg->run_cpu_stat < 0) {

@@ -38,13 +38,15 @@
 #include <unistd.h>
 
 /* The request as it travels: this header, then argc + envc + 1 + nbinds NUL-terminated strings (argv, envp,
- * cwd, bind targets). Descriptors: the NFDS below, one per bind, then ncgroups cgroup.procs (zygote only). */
+ * cwd, bind targets). Descriptors: the NFDS below, one per bind, then ncgroups cgroup.procs and, with
+ * cgroup_ns, a cgroup namespace to join (zygote only). */
 struct request_hdr {
     uint32_t size; /* of the whole request */
     uint32_t argc, envc, nbinds, ncgroups;
     int32_t profile;
     int32_t network;
     int32_t zygote; /* become the box's zygote: exec argv in place (FD_STATUS is its control socket) */
+    int32_t cgroup_ns; /* zygote: the last descriptor is a cgroup namespace to join after the cgroups */
     struct sbx_limits lim;
 };
 
@@ -68,6 +70,7 @@ struct plan {
     bool zygote;
     uint32_t ncgroups;
     int cgroup_fd[NCGROUPS_MAX];
+    int cgroup_ns; /* -1 or a cgroup namespace (zygote) */
 };
 
 static SBX_NO_ASAN void report_failure(int fd, const char *who, const char *step, int err)
@@ -128,8 +131,9 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
         got += (size_t)n;
     }
     memcpy(&h, buf, sizeof h);
+    uint32_t nns = h.cgroup_ns ? 1 : 0;
     if(nfds < NFDS || h.nbinds > SBX_RUN_BINDS_MAX || h.ncgroups > NCGROUPS_MAX ||
-       (uint32_t)nfds != NFDS + h.nbinds + h.ncgroups) {
+       (uint32_t)nfds != NFDS + h.nbinds + h.ncgroups + nns) {
         for(int i = 0; i < nfds; i++)
             close(fds[i]);
         return -EBADMSG;
@@ -139,6 +143,7 @@ static int receive(int sock, const struct sbx_box *box, struct plan *p)
     memcpy(p->bind_fd, fds + NFDS, p->nbinds * sizeof fds[0]);
     p->ncgroups = h.ncgroups;
     memcpy(p->cgroup_fd, fds + NFDS + h.nbinds, p->ncgroups * sizeof fds[0]);
+    p->cgroup_ns = nns ? fds[NFDS + h.nbinds + h.ncgroups] : -1;
     p->zygote = h.zygote != 0;
     /* Pointer arrays go after the strings, aligned; the supervisor checked that they fit. */
     size_t at = (h.size + 15) & ~(size_t)15;
@@ -179,9 +184,15 @@ static _Noreturn void become_zygote(const struct sbx_box *box, const struct plan
     const char *step = "cgroup";
     int rep = p->fd[FD_REPORT];
     struct sock_fprog prog = {.len = box->ctx->bpf_zygote_len, .filter = box->ctx->bpf_zygote};
-    for(uint32_t i = 0; i < p->ncgroups; i++) /* v1: the zygote's own cgroups, before it allocates anything */
+    for(uint32_t i = 0; i < p->ncgroups; i++) /* its own cgroups, before it allocates anything */
         if(write(p->cgroup_fd[i], "0", 1) != 1)
             goto fail;
+    /* v2: the cgroup namespace of the box's creator instead of this init's (rooted at the run cgroup it was
+     * born in), so that the zygote may clone each run's init into the run's cgroup where cgroup namespaces
+     * are delegation boundaries (nsdelegate). The run's init takes a namespace of its own again. */
+    step = "cgroup namespace";
+    if(p->cgroup_ns >= 0 && setns(p->cgroup_ns, CLONE_NEWCGROUP) < 0)
+        goto fail;
     step = "fds";
     int in = fcntl(p->fd[FD_STDIN], F_DUPFD_CLOEXEC, 10), out = fcntl(p->fd[FD_OUT], F_DUPFD_CLOEXEC, 10);
     int err = fcntl(p->fd[FD_ERR], F_DUPFD_CLOEXEC, 10), ctl = fcntl(p->fd[FD_STATUS], F_DUPFD_CLOEXEC, 10);
@@ -481,14 +492,16 @@ int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struc
 }
 
 int sbx_init_request_zygote(struct sbx_box *box, const char *const *argv, const char *const *envp,
-                            const int fds[5], const int *cgroup_fds, size_t ncgroups)
+                            const int fds[5], const int *cgroup_fds, size_t ncgroups, int cgroup_ns)
 {
-    struct request_hdr h = {.zygote = 1, .ncgroups = (uint32_t)ncgroups};
-    int all_fds[NFDS + NCGROUPS_MAX];
-    if(ncgroups > NCGROUPS_MAX)
+    struct request_hdr h = {.zygote = 1, .ncgroups = (uint32_t)ncgroups, .cgroup_ns = cgroup_ns >= 0};
+    int all_fds[SBX_FDS_MAX];
+    if(NFDS + ncgroups + (cgroup_ns >= 0) > SBX_FDS_MAX || ncgroups > NCGROUPS_MAX)
         return -EINVAL;
     memcpy(all_fds, fds, NFDS * sizeof fds[0]);
     memcpy(all_fds + NFDS, cgroup_fds, ncgroups * sizeof cgroup_fds[0]);
+    if(cgroup_ns >= 0)
+        all_fds[NFDS + ncgroups] = cgroup_ns;
     sbx_limits_default(&h.lim);
-    return send_request(box, &h, argv, envp, "/", NULL, all_fds, NFDS + ncgroups);
+    return send_request(box, &h, argv, envp, "/", NULL, all_fds, NFDS + ncgroups + (cgroup_ns >= 0));
 }

@@ -19,7 +19,8 @@ struct sbx_cg {
     int mem_usage;            /* v1 memory.usage_in_bytes */
     uint64_t mem_base;        /* v1 usage at run start, left by earlier runs; the peak is reported above it */
     pid_t keep_pid;           /* v1: the box's spawner (or zygote) lives in these cgroups; cleanup spares it */
-    bool zygote;              /* v1 box<id>-zygote: the zygote and its children (limits above its usage) */
+    bool zygote;              /* box<id>-zygote: v1 the zygote and its children (limits above its usage), v2
+                               * the zygote in its leaf "z" and a cgroup per run, which its init is cloned into */
     uint64_t mem_limit_set;   /* last values written, to skip rewriting unchanged limits */
     uint64_t pids_limit_set;
     uint64_t oom_before;      /* v1 oom_kill counter at run start (it cannot be reset) */
@@ -30,6 +31,7 @@ struct sbx_cg {
     int run_cpu_stat;
     char run_name[32];
     char stale_name[32];      /* a run cgroup that could not be removed yet */
+    int leaf_procs;           /* v2 zygote: cgroup.procs of the leaf "z" the zygote moves into; runs beside it */
     uint64_t seq;
     bool v2_memory, v2_pids;
 };
@@ -42,7 +44,7 @@ struct sbx_cg_usage {
 };
 
 void sbx_cg_init_empty(struct sbx_cg *cg); /* mode NONE, every fd -1: safe to close */
-/* zygote: the cgroups of the box's zygote (v1 box<id>-zygote; -ENOTSUP on v2) instead of the box's own. */
+/* zygote: the cgroups of the box's zygote (box<id>-zygote) instead of the box's own. */
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
                     const char *name, unsigned id, bool zygote, char *err, size_t errlen);
 void sbx_cg_box_close(struct sbx_cg *cg);
@@ -169,9 +171,10 @@ void sbx_init_discard(struct sbx_box *box); /* kill and reap it (finishing a pen
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
                      const int fds[5], const int *bind_fds);
 /* Ask the waiting init to become the box's zygote (see init.c): fds are stdin, stdout, stderr, the control
- * socket (the zygote's fd 3) and the failure pipe; then up to 3 cgroup.procs it moves into first. */
+ * socket (the zygote's fd 3) and the failure pipe; then up to 3 cgroup.procs it moves into first, and a
+ * cgroup namespace it joins then (or -1). */
 int sbx_init_request_zygote(struct sbx_box *box, const char *const *argv, const char *const *envp,
-                            const int fds[5], const int *cgroup_fds, size_t ncgroups);
+                            const int fds[5], const int *cgroup_fds, size_t ncgroups, int cgroup_ns);
 
 /* ---- fdpass.c ---- */
 
@@ -207,7 +210,10 @@ struct sbx_zygote_hello {
     uint32_t filter_len;
     uint32_t npreload;
     uint32_t python; /* major << 8 | minor the native half was built for */
+    uint32_t flags;  /* SBX_ZYGOTE_CGROUP_NS: each run's init takes a cgroup namespace of its own */
+    uint32_t reserved;
 };
+#define SBX_ZYGOTE_CGROUP_NS 1u
 
 /* supervisor -> zygote: "F" + (/box tmpfs, /tmp tmpfs, status pipe write end); reply "K" + (the init's pidfd,
  * the socket to its waiting child), or "E" + struct sbx_failure. */

@@ -96,7 +96,8 @@ struct emitter {
 
 /* What the zygote may do that runs may not: a pid namespace per child (setns back to its own + unshare), and
  * in the child's init, before the program exists, fresh mount and IPC namespaces with its /box, /tmp and
- * /proc. Its children stack the default filter on top, which denies all of these again. */
+ * /proc; and clone3, to clone each init into its run's cgroup (v2). Its children stack the default filter on
+ * top, which denies all of these again. */
 static const unsigned zygote_allows[] = {__NR_setns, __NR_unshare, __NR_mount, __NR_umount2, __NR_move_mount};
 
 static int zygote_allowed(unsigned nr)
@@ -239,7 +240,8 @@ static int build_default(struct emitter *e)
         if(!e->zygote || !zygote_allowed(kill_list[i]))
             rules[n++] = (struct rule){kill_list[i], K_RET, L_KILL};
     for(size_t i = 0; i < ne; i++)
-        rules[n++] = (struct rule){enosys_list[i], K_RET, L_ENOSYS};
+        if(!e->zygote || enosys_list[i] != __NR_clone3) /* it clones runs' inits into their cgroup (v2) */
+            rules[n++] = (struct rule){enosys_list[i], K_RET, L_ENOSYS};
     for(size_t i = 0; i < nc; i++)
         rules[n++] = (struct rule){checks[i].nr, checks[i].kind, L_ALLOW};
     rules[n++] = (struct rule){__NR_flock, K_RET, L_ENOLCK};

@@ -4,8 +4,9 @@
  *
  *   supervisor
  *     `- zygote    the box's waiting init, turned into `python3 <flags> -c <zygote.py>` (init.c): pid 1 of its
- *        |         own pid namespace, in the box's mount/net/uts namespaces and in cgroups of its own (v1
- *        |         box<id>-zygote); root with 6 capabilities, no_new_privs, the zygote's seccomp filter. Its
+ *        |         own pid namespace, in the box's mount/net/uts namespaces and in cgroups of its own
+ *        |         (box<id>-zygote: v1 the zygote and its runs; v2 the zygote in the leaf z, each run in a cgroup
+ *        |         of its own); root with 6 capabilities, no_new_privs, the zygote's seccomp filter. Its
  *        |         fork server is native (zygote_ext.c); it never runs a job's code.
  *        `- init   forked ahead, one per run: pid 1 of fresh pid/mount/IPC namespaces with the run's /box, /tmp
  *           |      and /proc; C code only; reaps the program and writes its status into the run's pipe.
@@ -72,7 +73,8 @@ static int build_hello(struct sbx_box *box, const struct sbx_zygote_config *cfg,
     const struct sbx_ctx *ctx = box->ctx;
     struct sbx_zygote_hello h = {.magic = SBX_ZYGOTE_MAGIC, .uid = box->uid, .gid = box->gid,
                                  .cap_last = ctx->cap_last, .filter_len = ctx->bpf_len[SBX_NETWORK_NONE],
-                                 .npreload = (uint32_t)cfg->npreload, .python = sbx_zygote_python};
+                                 .npreload = (uint32_t)cfg->npreload, .python = sbx_zygote_python,
+                                 .flags = (ctx->caps.have & SBX_CAP_NS_CGROUP) ? SBX_ZYGOTE_CGROUP_NS : 0};
     size_t size = sizeof h + h.filter_len * sizeof(struct sock_filter);
     for(size_t i = 0; i < cfg->npreload; i++) {
         if(!cfg->preload[i].name || cfg->preload[i].name[0] != '/' || !cfg->preload[i].data)
@@ -163,6 +165,10 @@ static void zchild_discard(struct sbx_zygote *z)
     sbx_close(&c->pidfd);
     sbx_close(&c->boxfs);
     sbx_close(&c->status);
+    if(z->cg.mode == SBX_CGROUP_V2 && z->cg.run_dir >= 0) { /* v2: its run cgroup, when no run used it */
+        struct sbx_cg_usage u;
+        sbx_cg_run_end(&z->cg, &u);
+    }
 }
 
 /* Ask the zygote for the next run's child: its /box and /tmp (fresh tmpfs), and the status pipe. */
@@ -179,8 +185,11 @@ static int zchild_begin(struct sbx_box *box)
         rc = -errno;
         goto out;
     }
-    const int fds[3] = {c->boxfs, tmpfs, st[1]};
-    rc = sbx_send_fds(z->ctl, "F", 1, fds, 3);
+    /* v2: the run's own cgroup, which the zygote clones the init into; the run ends it (run.c). */
+    if(z->cg.mode == SBX_CGROUP_V2 && (rc = sbx_cg_run_prepare(&z->cg)))
+        goto out;
+    const int fds[4] = {c->boxfs, tmpfs, st[1], sbx_cg_clone_fd(&z->cg)};
+    rc = sbx_send_fds(z->ctl, "F", 1, fds, fds[3] >= 0 ? 4 : 3);
     if(rc >= 0) {
         rc = 0;
         c->pending = true;
@@ -191,8 +200,13 @@ out:
     sbx_close(&tmpfs);
     sbx_close(&st[0]);
     sbx_close(&st[1]);
-    if(rc)
+    if(rc) {
         sbx_close(&c->boxfs);
+        if(z->cg.mode == SBX_CGROUP_V2 && z->cg.run_dir >= 0) {
+            struct sbx_cg_usage u;
+            sbx_cg_run_end(&z->cg, &u);
+        }
+    }
     return rc;
 }
 
@@ -283,9 +297,12 @@ static void start_failure(int report, int errfd, int rc, char *err, size_t errle
 static int launch(struct sbx_box *box, char *err, size_t errlen)
 {
     struct sbx_zygote *z = box->zyg;
-    int ctl[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1}, ext = -1, null = -1, rc;
+    int ctl[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1}, ext = -1, null = -1, cgns = -1, rc;
+    bool taken = false;
     const char *argv[16];
-    const int cgfds[3] = {z->cg.mem_procs, z->cg.pids_procs, z->cg.cpu_procs};
+    /* v1: its own cgroup in each hierarchy; v2: its leaf beside its runs' cgroups. */
+    const int cgfds[3] = {z->cg.mode == SBX_CGROUP_V2 ? z->cg.leaf_procs : z->cg.mem_procs, z->cg.pids_procs,
+                          z->cg.cpu_procs};
     int cg[3];
     size_t ncg = 0;
     char ready;
@@ -315,7 +332,10 @@ static int launch(struct sbx_box *box, char *err, size_t errlen)
        (rc = sbx_init_finish(box, err, errlen)))
         goto out;
     const int fds[5] = {box->devnull, null, errp[1], ctl[1], report[1]}; /* what preloads print is dropped */
-    rc = sbx_init_request_zygote(box, argv, (const char *const *)z->envp, fds, cg, ncg);
+    if(z->cg.mode == SBX_CGROUP_V2 && (box->ctx->caps.have & SBX_CAP_NS_CGROUP))
+        cgns = open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
+    rc = sbx_init_request_zygote(box, argv, (const char *const *)z->envp, fds, cg, ncg, cgns);
+    taken = true;
     /* The init is the zygote's now (or dead): ours to reap. The box gets another for its next run. */
     z->pid = box->init.pid;
     z->pidfd = box->init.pidfd;
@@ -324,7 +344,6 @@ static int launch(struct sbx_box *box, char *err, size_t errlen)
     box->init.pid = -1;
     sbx_close(&box->init.sock);
     sbx_close(&box->init.boxfs);
-    sbx_init_begin(box, NULL, 0);
     sbx_close(&errp[1]);
     sbx_close(&ctl[1]);
     sbx_close(&report[1]);
@@ -356,8 +375,18 @@ out:
     }
     sbx_close(&ext);
     sbx_close(&null);
+    sbx_close(&cgns);
     if(rc)
         zygote_kill(box);
+    if(taken) {
+        /* The box gets another init for its next run. On v2 the init that became the zygote was born in
+         * the box's run cgroup, which it has left (or it is dead): that cgroup goes first. */
+        if(box->cg.mode == SBX_CGROUP_V2) {
+            struct sbx_cg_usage u;
+            sbx_cg_run_end(&box->cg, &u);
+        }
+        sbx_init_begin(box, NULL, 0);
+    }
     return rc;
 }
 
@@ -370,10 +399,6 @@ int sbx_zygote_start(struct sbx_box *box, const struct sbx_zygote_config *cfg, c
         return -EALREADY;
     if(!sbx_zygote_ext_len) {
         sbx_errf(err, errlen, "zygote: this build has no native half (built without Python headers)");
-        return -ENOTSUP;
-    }
-    if(box->ctx->cg_mode == SBX_CGROUP_V2) {
-        sbx_errf(err, errlen, "zygote: not on cgroup v2 yet (a run cgroup per child)");
         return -ENOTSUP;
     }
     if(!cfg->argv || !cfg->argv[0] || cfg->argv[0][0] != '/')

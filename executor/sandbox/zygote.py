@@ -56,7 +56,7 @@ def _zygote():
                 and isinstance(t.comparators[0], _ast.Constant) and t.comparators[0].value == "__main__")
 
     preloaded = {}
-    at = 32 + 8 * nfilter
+    at = 40 + 8 * nfilter  # struct sbx_zygote_hello, then the filter
     for _ in range(npreload):
         plen, slen = u32(at), u32(at + 4)
         at += 8
@@ -78,7 +78,7 @@ def _zygote():
     for stream in (sys.stdout, sys.stderr):  # what the preloads printed must not reach a run's output
         stream.flush()
     flags = sys.orig_argv[:sys.orig_argv.index("-c")]
-    serve, native, hello = native.serve, None, hello[:32 + 8 * nfilter]
+    serve, native, hello = native.serve, None, hello[:40 + 8 * nfilter]
     gc.collect()
     gc.freeze()  # children share these pages: the collector must not write to them
     argv = serve(3, hello)

@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <malloc.h>
 #include <sched.h>
 #include <signal.h>
@@ -41,7 +42,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
 static struct sbx_identity ident;
+static bool cgroup_ns; /* each run's init unshares a cgroup namespace, as a fresh run's does (init.c) */
 static struct sock_fprog runs_filter;
 
 /* "E" + struct sbx_failure: why a fork request failed (the zygote carries on). */
@@ -148,7 +154,7 @@ static PyObject *init_main(int boxfs, int tmpfs, int status, int sock)
     if(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         goto fail;
     step = "unshare";
-    if(unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
+    if(unshare(CLONE_NEWNS | CLONE_NEWIPC | (cgroup_ns ? CLONE_NEWCGROUP : 0)) < 0)
         goto fail;
     /* The zygote's own (empty) /box and /tmp and its /proc go; the run's come in their place. */
     umount2("/box", MNT_DETACH);
@@ -192,9 +198,18 @@ fail:
     report_exit(sock, "zygote init: ", step, errno, 122);
 }
 
-/* One fork request: the run's init in a fresh pid namespace. Returns 1 in the zygote (carry on), or the
- * child's argv (or NULL with a Python error) in the child. */
-static PyObject *fork_child(int ctl, int pidns, const int fds[3])
+/* fork(), or with cgroup >= 0 clone3 into that cgroup (v2: each run's own, made by the supervisor). */
+static pid_t fork_into(int cgroup)
+{
+    if(cgroup < 0)
+        return fork();
+    struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup};
+    return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+/* One fork request: the run's init in a fresh pid namespace. Returns Py_None in the zygote (carry on), or
+ * the child's argv (or NULL with a Python error) in the child. fds: /box, /tmp, status, [run cgroup]. */
+static PyObject *fork_child(int ctl, int pidns, const int *fds, int nfds)
 {
     int sv[2];
     if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -206,9 +221,11 @@ static PyObject *fork_child(int ctl, int pidns, const int fds[3])
         reply_failure(ctl, "pid namespace", errno);
         goto out;
     }
-    pid_t pid = fork();
+    pid_t pid = fork_into(nfds > 3 ? fds[3] : -1);
     if(pid == 0) {
         close(sv[0]);
+        if(nfds > 3)
+            close(fds[3]);
         return init_main(fds[0], fds[1], fds[2], sv[1]);
     }
     if(pid < 0) {
@@ -258,6 +275,7 @@ static PyObject *serve(PyObject *self, PyObject *args)
     PyBuffer_Release(&hello);
     runs_filter = (struct sock_fprog){.len = (unsigned short)h.filter_len, .filter = filter};
     ident = (struct sbx_identity){.uid = h.uid, .gid = h.gid, .cap_last = h.cap_last, .filter = &runs_filter};
+    cgroup_ns = (h.flags & SBX_ZYGOTE_CGROUP_NS) != 0;
 
     /* Nothing outside (another root process) may read the zygote's memory; it dies with its supervisor. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -277,8 +295,8 @@ static PyObject *serve(PyObject *self, PyObject *args)
         while(waitpid(-1, NULL, WNOHANG) > 0) /* the inits of finished runs */
             ;
         PyObject *r = Py_None;
-        if(n == 1 && msg[0] == 'F' && nfds == 3)
-            r = fork_child(ctl, pidns, fds);
+        if(n == 1 && msg[0] == 'F' && (nfds == 3 || nfds == 4))
+            r = fork_child(ctl, pidns, fds, nfds);
         else
             reply_failure(ctl, "bad request", EBADMSG);
         if(r != Py_None)

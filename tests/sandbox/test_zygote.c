@@ -7,6 +7,7 @@
 #include "sandbox.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 #define FIRST_UID 61000
-#define BOX 11 /* test_sandbox has box 10: both may run at once */
+#define BOX 20 /* test_sandbox has boxes 10 and 11: both may run at once */
 
 static struct sbx_ctx *ctx;
 static struct sbx_box *box;
@@ -511,6 +512,65 @@ START_TEST(test_zygote_other_boxes_unreachable)
 }
 END_TEST
 
+/* The v2 code path (cgroup_force_v2: CPU accounting and cgroup.kill on this hybrid host): the zygote in its
+ * leaf, each run's init cloned into the run's own cgroup. */
+START_TEST(test_zygote_cgroup_v2_path)
+{
+    struct sbx_caps caps;
+    char err[512], path[SBX_PATH_MAX + 64], buf[4096];
+    sbx_probe(&caps);
+    if(!caps.cg_unified[0])
+        return; /* no cgroup2 mount here */
+    struct sbx_ctx *c2;
+    struct sbx_box *b2;
+    struct sbx_config cfg = {.first_uid = FIRST_UID, .cgroup_name = "jobgate-sbx-test", .cgroup_force_v2 = true};
+    ck_assert_msg(sbx_ctx_init(&c2, &cfg, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(sbx_box_init(c2, BOX + 2, &b2, err, sizeof err) == 0, "%s", err);
+    struct sbx_zygote_config zc = {.argv = py_flags, .envp = env};
+    ck_assert_msg(sbx_zygote_start(b2, &zc, err, sizeof err) == 0, "%s", err);
+    snprintf(path, sizeof path, "/proc/%d/cgroup", (int)sbx_zygote_pid(b2));
+    FILE *f = fopen(path, "re");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    snprintf(path, sizeof path, "/jobgate-sbx-test/box%d-zygote/z\n", BOX + 2);
+    ck_assert_msg(strstr(buf, path), "%s", buf);
+
+    const char *argv[] = {"/usr/bin/python3", "-I", "-B", "t.py", NULL};
+    static const char spin[] = "while True: pass\n";
+    struct sbx_file_in in = {.name = "t.py", .data = spin, .len = strlen(spin), .fd = -1};
+    struct sbx_run run = {.argv = argv, .envp = env, .stdin_fd = -1, .files_in = &in, .nfiles_in = 1,
+                          .limits = {.cpu_ms = 300, .wall_ms = 20000}};
+    struct sbx_result res;
+    int rc0 = sbx_zygote_run(b2, &run, &res);
+    ck_assert_msg(rc0 == 0, "%d %s", rc0, res.message);
+    ck_assert_msg(res.verdict == SBX_TLE_CPU, "%s %s", sbx_verdict_name(res.verdict), res.message);
+    ck_assert_uint_ge(res.cpu_ms, 300);
+    sbx_result_free(&res);
+    static const char hello[] = "import os\n"
+                                "print(os.getpid(), [l for l in open('/proc/self/cgroup').read().split() if l[:3] == '0::'][0])\n";
+    in = (struct sbx_file_in){.name = "t.py", .data = hello, .len = strlen(hello), .fd = -1};
+    for(int i = 0; i < 3; i++) {
+        int rc = sbx_zygote_run(b2, &run, &res);
+        ck_assert_msg(rc == 0, "run %d: %d %s", i, rc, res.message);
+        ck_assert_msg(res.verdict == SBX_OK, "%s %s", sbx_verdict_name(res.verdict), res.err.data);
+        ck_assert_msg(strncmp(res.out.data, "2 0::/", 6) == 0, "%s", res.out.data); /* its own cgroup ns root */
+        sbx_result_free(&res);
+    }
+    sbx_box_close(b2);
+    /* Every run's cgroup is gone (the one made for the next run too, at close). */
+    snprintf(path, sizeof path, "%s/jobgate-sbx-test/box%d-zygote", caps.cg_unified, BOX + 2);
+    DIR *d = opendir(path);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while((e = readdir(d)))
+        ck_assert_msg(e->d_name[0] != 'r', "left behind: %s/%s", path, e->d_name);
+    closedir(d);
+    sbx_ctx_close(c2);
+}
+END_TEST
+
 static void *cancel_later(void *arg)
 {
     usleep(200000);
@@ -583,6 +643,7 @@ int main(void)
     tcase_add_test(tc, test_zygote_cancel);
     tcase_add_test(tc, test_zygote_preloads);
     tcase_add_test(tc, test_zygote_other_boxes_unreachable);
+    tcase_add_test(tc, test_zygote_cgroup_v2_path);
     tcase_add_test(tc, test_zygote_refuses_other_runs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
