@@ -386,8 +386,12 @@ int ex_runner_run_warm(struct ex_runner *r, const struct sbx_run *run, const str
     int rc = sbx_zygote_run(r->box, run, res);
     if (rc != -ENOTSUP)
         return rc;
-    /* Nothing of the run started: the zygote could not be had (it is tried again next time). */
-    JG_WARN("executor", "slot %u: the zygote could not take a run (%s): run without it", r->slot, res->message);
+    /* Nothing of the run started: the zygote could not be had even once started again. Runs go without it
+     * for a minute rather than each trying again. */
+    JG_WARN("executor", "slot %u: the zygote could not take a run (%s): runs go without it for a minute",
+            r->slot, res->message);
+    sbx_zygote_stop(r->box);
+    r->zygote_retry_ms = now_ms() + 60 * 1000L;
     sbx_result_free(res);
     return ex_runner_run(r, run, res);
 }
