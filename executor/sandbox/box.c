@@ -36,7 +36,7 @@ static int claim_uid(uid_t uid, int *out, char *err, size_t errlen)
 int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *err, size_t errlen)
 {
     struct sbx_tree tree = {.root = -1};
-    int rc;
+    int rc = 0;
     struct sbx_box *box = calloc(1, sizeof *box);
     *out = NULL;
     if(!box)
@@ -46,10 +46,16 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
     box->uid = ctx->cfg.first_uid + id;
     box->gid = (gid_t)box->uid;
     box->mnt_ns = box->net_ns = box->uts_ns = box->host_net = box->devnull = box->cancel = -1;
-    box->spawner_sock = box->spawner_pidfd = box->claim = -1;
-    box->init.pid = -1;
-    box->init.pidfd = box->init.sock = box->init.boxfs = -1;
-    sbx_cg_init_empty(&box->cg);
+    box->claim = -1;
+    for(unsigned i = 0; i < 2; i++) {
+        struct sbx_lane *l = &box->lanes[i];
+        l->index = i;
+        l->spawner_sock = l->spawner_pidfd = -1;
+        l->init.pid = -1;
+        l->init.pidfd = l->init.sock = l->init.boxfs = -1;
+        sbx_cg_init_empty(&l->cg);
+    }
+    box->lane = &box->lanes[0];
     if(err && errlen)
         err[0] = '\0';
 
@@ -69,7 +75,9 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
         sbx_errf(err, errlen, "box %u: %s", id, strerror(-rc));
         goto out;
     }
-    rc = sbx_cg_box_init(&box->cg, &ctx->caps, ctx->cg_mode, ctx->cfg.cgroup_name, id, false, err, errlen);
+    for(unsigned i = 0; i < 2 && rc == 0; i++)
+        rc = sbx_cg_box_init(&box->lanes[i].cg, &ctx->caps, ctx->cg_mode, ctx->cfg.cgroup_name, id, i ? "-b" : "",
+                             false, err, errlen);
     if(rc)
         goto out;
     rc = sbx_tree_build(ctx, box->uid, box->gid, &tree, err, errlen);
@@ -84,12 +92,14 @@ int sbx_box_init(struct sbx_ctx *ctx, unsigned id, struct sbx_box **out, char *e
         sbx_errf(err, errlen, "open /proc/self/ns/net: %s", strerror(-rc));
         goto out;
     }
-    rc = sbx_spawner_start(box, err, errlen);
+    for(unsigned i = 0; i < 2 && rc == 0; i++)
+        rc = sbx_spawner_start(box, &box->lanes[i], err, errlen);
     if(rc)
         goto out;
-    rc = sbx_init_begin(box, err, errlen);
+    /* The first run's init at once, so that errors show here; the other lane's starts with that run. */
+    rc = sbx_init_begin(box, box->lane, err, errlen);
     if(rc == 0)
-        rc = sbx_init_finish(box, err, errlen); /* the first one at once, so that errors show here */
+        rc = sbx_init_finish(box, box->lane, err, errlen);
 out:
     sbx_tree_free(&tree);
     if(rc) {
@@ -105,13 +115,16 @@ void sbx_box_close(struct sbx_box *box)
     if(!box)
         return;
     sbx_zygote_stop(box);
-    if(box->init.pidfd >= 0 || box->init.pending) {
-        struct sbx_cg_usage u;
-        sbx_init_discard(box);
-        sbx_cg_run_end(&box->cg, &u); /* v2: removes the unused run cgroup */
+    for(unsigned i = 0; i < 2; i++) {
+        struct sbx_lane *l = &box->lanes[i];
+        if(l->init.pidfd >= 0 || l->init.pending) {
+            struct sbx_cg_usage u;
+            sbx_init_discard(box, l);
+            sbx_cg_run_end(&l->cg, &u); /* v2: removes the unused run cgroup */
+        }
+        sbx_spawner_stop(l);
+        sbx_cg_box_close(&l->cg);
     }
-    sbx_spawner_stop(box);
-    sbx_cg_box_close(&box->cg);
     sbx_close(&box->mnt_ns);
     sbx_close(&box->net_ns);
     sbx_close(&box->uts_ns);

@@ -1,5 +1,8 @@
 /* cgroup.c - per-box cgroups: limits and accounting for memory, pids and CPU, on v1 and on v2.
  *
+ * A box has two run lanes used in turn (box<id> and box<id>-b: the next run's init is prepared in the other
+ * lane while a run goes) and its zygote's (box<id>-zygote); each is a "box" below.
+ *
  * v1 (hybrid hosts such as Debian with systemd.unified_cgroup_hierarchy=0): each controller is its own
  * hierarchy. The box owns <own cgroup>/<name>/box<id> in memory, pids and cpuacct, reused across runs and
  * reset at each start (max_usage_in_bytes <- 0, cpuacct.usage <- 0, failcnt <- 0; the oom_kill counter
@@ -212,16 +215,16 @@ out:
 }
 
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
-                    const char *name, unsigned id, bool zygote, char *err, size_t errlen)
+                    const char *name, unsigned id, const char *suffix, bool zygote, char *err, size_t errlen)
 {
     sbx_cg_init_empty(cg);
     cg->mode = mode;
     cg->zygote = zygote;
     int rc = 0;
     if(mode == SBX_CGROUP_V1)
-        rc = v1_init(cg, caps, name, id, zygote ? "-zygote" : "", err, errlen);
+        rc = v1_init(cg, caps, name, id, suffix, err, errlen);
     else if(mode == SBX_CGROUP_V2)
-        rc = v2_init(cg, caps, name, id, zygote ? "-zygote" : "", err, errlen);
+        rc = v2_init(cg, caps, name, id, suffix, err, errlen);
     if(rc)
         sbx_cg_box_close(cg);
     return rc;

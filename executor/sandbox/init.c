@@ -338,9 +338,9 @@ fail:
     _exit(122);
 }
 
-int sbx_init_begin(struct sbx_box *box, char *err, size_t errlen)
+int sbx_init_begin(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen)
 {
-    struct sbx_init *w = &box->init;
+    struct sbx_init *w = &lane->init;
     const struct sbx_config *cfg = &box->ctx->cfg;
     int sv[2] = {-1, -1}, tmpfs = -1, rc;
     bool cg_prepared = false;
@@ -357,18 +357,18 @@ int sbx_init_begin(struct sbx_box *box, char *err, size_t errlen)
         sbx_errf(err, errlen, "socketpair: %s", strerror(-rc));
         goto out;
     }
-    rc = sbx_cg_run_prepare(&box->cg);
+    rc = sbx_cg_run_prepare(&lane->cg);
     if(rc) {
         sbx_errf(err, errlen, "run cgroup: %s", strerror(-rc));
         goto out;
     }
     cg_prepared = true;
-    rc = sbx_spawner_request(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg));
+    rc = sbx_spawner_request(lane, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&lane->cg));
     if(rc == -EPIPE || rc == -ECONNRESET) {
         /* The spawner died (an OOM kill in its box, most likely): replace it and ask again. */
-        rc = sbx_spawner_restart(box, err, errlen);
+        rc = sbx_spawner_restart(box, lane, err, errlen);
         if(rc == 0)
-            rc = sbx_spawner_request(box, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&box->cg));
+            rc = sbx_spawner_request(lane, sv[1], w->boxfs, tmpfs, sbx_cg_clone_fd(&lane->cg));
     }
     if(rc) {
         sbx_errf(err, errlen, "asking the spawner: %s", strerror(-rc));
@@ -385,33 +385,33 @@ out:
         sbx_close(&w->boxfs);
         if(cg_prepared) {
             struct sbx_cg_usage u;
-            sbx_cg_run_end(&box->cg, &u);
+            sbx_cg_run_end(&lane->cg, &u);
         }
     }
     return rc;
 }
 
-int sbx_init_finish(struct sbx_box *box, char *err, size_t errlen)
+int sbx_init_finish(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen)
 {
-    struct sbx_init *w = &box->init;
+    struct sbx_init *w = &lane->init;
     if(!w->pending)
         return w->pidfd >= 0 ? 0 : -ECHILD;
     w->pending = false;
-    int rc = sbx_spawner_reply(box, &w->pid, &w->pidfd);
+    int rc = sbx_spawner_reply(lane, &w->pid, &w->pidfd);
     if(rc) {
         sbx_errf(err, errlen, "spawning the run's init: %s", strerror(-rc));
         struct sbx_cg_usage u;
-        sbx_init_discard(box);
-        sbx_cg_run_end(&box->cg, &u);
+        sbx_init_discard(box, lane);
+        sbx_cg_run_end(&lane->cg, &u);
     }
     return rc;
 }
 
-void sbx_init_discard(struct sbx_box *box)
+void sbx_init_discard(struct sbx_box *box, struct sbx_lane *lane)
 {
-    struct sbx_init *w = &box->init;
+    struct sbx_init *w = &lane->init;
     if(w->pending) /* its pidfd is on the way: take it, so the init can be reaped */
-        sbx_init_finish(box, NULL, 0);
+        sbx_init_finish(box, lane, NULL, 0);
     if(w->pidfd >= 0) {
         siginfo_t si;
         sbx_pidfd_send_signal(w->pidfd, SIGKILL);
@@ -455,14 +455,14 @@ static int send_request(struct sbx_box *box, struct request_hdr *h, const char *
         s = stpcpy(s, targets[i]) + 1;
 
     int rc = 0;
-    ssize_t n = sbx_send_fds(box->init.sock, buf, size, fds, nfds);
+    ssize_t n = sbx_send_fds(box->lane->init.sock, buf, size, fds, nfds);
     if(n < 0) {
         rc = (int)n;
         goto out;
     }
     /* The rest of a large request; the descriptors went with the first part. */
     for(size_t off = (size_t)n; off < size; off += (size_t)n) {
-        while((n = send(box->init.sock, buf + off, size - off, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        while((n = send(box->lane->init.sock, buf + off, size - off, MSG_NOSIGNAL)) < 0 && errno == EINTR)
             ;
         if(n < 0) {
             rc = -errno;

@@ -44,9 +44,9 @@ struct sbx_cg_usage {
 };
 
 void sbx_cg_init_empty(struct sbx_cg *cg); /* mode NONE, every fd -1: safe to close */
-/* zygote: the cgroups of the box's zygote (box<id>-zygote) instead of the box's own. */
+/* The cgroups box<id><suffix>: "" and "-b" for the box's two lanes, "-zygote" (zygote true) for its zygote. */
 int sbx_cg_box_init(struct sbx_cg *cg, const struct sbx_caps *caps, enum sbx_cgroup_mode mode,
-                    const char *name, unsigned id, bool zygote, char *err, size_t errlen);
+                    const char *name, unsigned id, const char *suffix, bool zygote, char *err, size_t errlen);
 void sbx_cg_box_close(struct sbx_cg *cg);
 int sbx_cg_run_prepare(struct sbx_cg *cg); /* before the run's init is cloned (v2: its fresh cgroup) */
 int sbx_cg_run_begin(struct sbx_cg *cg, const struct sbx_limits *lim); /* limits, counters reset */
@@ -147,6 +147,14 @@ struct sbx_init {
     bool pending; /* asked of the spawner, reply not read yet (pid and pidfd unknown) */
 };
 
+/* A box's run lane: cgroups of its own, a spawner that lives in them, and the init it prepared. */
+struct sbx_lane {
+    unsigned index; /* 0 or 1: box<id> or box<id>-b */
+    struct sbx_cg cg;
+    int spawner_sock, spawner_pidfd;
+    struct sbx_init init;
+};
+
 struct sbx_init_status { /* init -> supervisor, through the status pipe */
     int status;
     struct rusage ru;
@@ -161,11 +169,11 @@ struct sbx_failure { /* init or program -> supervisor, when a step before execve
 
 /* Start the next run's init: begin asks the spawner (returns at once), finish collects its pidfd. A failed
  * begin or finish leaves no init; sbx_run then tries again. */
-int sbx_init_begin(struct sbx_box *box, char *err, size_t errlen);
-int sbx_init_finish(struct sbx_box *box, char *err, size_t errlen);
+int sbx_init_begin(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen);
+int sbx_init_finish(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen);
 /* The init itself, in the child the spawner cloned. Never returns. */
 _Noreturn void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bool cgroup_ns);
-void sbx_init_discard(struct sbx_box *box); /* kill and reap it (finishing a pending start); safe always */
+void sbx_init_discard(struct sbx_box *box, struct sbx_lane *lane); /* kill and reap it (finishing a pending start); safe always */
 /* fds: stdin, stdout pipe, stderr pipe, status pipe, failure pipe (write ends), then one detached mount per
  * run->binds entry (bind_fds[i] < 0: skipped, an optional source that is absent). */
 int sbx_init_request(struct sbx_box *box, const struct sbx_run *run, const struct sbx_limits *lim,
@@ -187,13 +195,13 @@ int sbx_recv_fds(int sock, void *data, size_t len, int *fds, int *nfds);
 
 /* ---- spawner.c ---- */
 
-int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen);
-void sbx_spawner_stop(struct sbx_box *box);
-int sbx_spawner_restart(struct sbx_box *box, char *err, size_t errlen); /* after it died (OOM kill...) */
+int sbx_spawner_start(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen);
+void sbx_spawner_stop(struct sbx_lane *lane);
+int sbx_spawner_restart(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen); /* after it died (OOM kill...) */
 /* Ask the spawner to clone an init (a child of ours, by CLONE_PARENT) with these descriptors; the reply
  * brings its pid and pidfd. Requests and replies pair up in order. */
-int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir);
-int sbx_spawner_reply(struct sbx_box *box, pid_t *pid, int *pidfd);
+int sbx_spawner_request(struct sbx_lane *lane, int init_sock, int boxfs, int tmpfs, int cgroup_dir);
+int sbx_spawner_reply(struct sbx_lane *lane, pid_t *pid, int *pidfd);
 
 /* ---- zygote.c, zygote_ext.c: the Python zygote (protocol shared by both halves) ---- */
 
@@ -303,10 +311,12 @@ struct sbx_box {
     int cancel;                /* eventfd: sbx_box_cancel() -> the running sbx_run() */
     void *stack;               /* SBX_CHILD_STACK bytes: the program child's stack until it execs */
     char *req;                 /* SBX_REQ_MAX bytes: where init receives its request (in its own copy) */
-    int spawner_sock, spawner_pidfd;
     int claim;                 /* abstract socket "jobgate-sbx/uid/<uid>": one supervisor per box uid */
-    struct sbx_init init;
-    struct sbx_cg cg;
+    /* Two lanes, used in turn: while a run goes in one, the other's spawner prepares the next run's init
+     * in the other's cgroups, so that the next run does not wait for it and neither is counted in the
+     * other's usage. */
+    struct sbx_lane lanes[2];
+    struct sbx_lane *lane;     /* the lane of the next (or current) run */
     struct sbx_zygote *zyg;    /* the box's Python zygote, or NULL */
 };
 

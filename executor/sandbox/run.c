@@ -299,12 +299,13 @@ static int acquire(struct sbx_box *box, bool zygote, int *pidfd, int *boxfs, cha
         *boxfs = rc ? -1 : box->zyg->next.boxfs;
         return rc;
     }
-    /* Normally the init was asked for when the previous run ended; after a failure, ask now. */
-    if(box->init.pidfd < 0 && !box->init.pending && (rc = sbx_init_begin(box, msg, msglen)))
+    /* Normally the init was asked for while the previous run went (in the other lane); else ask now. */
+    struct sbx_lane *lane = box->lane;
+    if(lane->init.pidfd < 0 && !lane->init.pending && (rc = sbx_init_begin(box, lane, msg, msglen)))
         return rc;
-    rc = sbx_init_finish(box, msg, msglen);
-    *pidfd = rc ? -1 : box->init.pidfd;
-    *boxfs = rc ? -1 : box->init.boxfs;
+    rc = sbx_init_finish(box, lane, msg, msglen);
+    *pidfd = rc ? -1 : lane->init.pidfd;
+    *boxfs = rc ? -1 : lane->init.boxfs;
     return rc;
 }
 
@@ -316,14 +317,14 @@ static void discard(struct sbx_box *box, bool zygote)
         sbx_zygote_release(box, false);
         return;
     }
-    sbx_init_discard(box);
-    sbx_cg_run_end(&box->cg, &u); /* v2: its run cgroup goes too */
+    sbx_init_discard(box, box->lane);
+    sbx_cg_run_end(&box->lane->cg, &u); /* v2: its run cgroup goes too */
 }
 
 /* The run's body: both kinds share everything but where the program comes from. */
 static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_result *res, bool zygote)
 {
-    struct state s = {.box = box, .cg = zygote ? &box->zyg->cg : &box->cg, .pidfd = -1, .status = -1,
+    struct state s = {.box = box, .cg = zygote ? &box->zyg->cg : &box->lane->cg, .pidfd = -1, .status = -1,
                       .lim = run->limits};
     struct sbx_cg_usage usage = {0};
     struct sbx_init_status ist;
@@ -406,6 +407,12 @@ static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_r
         discard(box, zygote);
     }
     started = true;
+    struct sbx_lane *other = &box->lanes[!box->lane->index];
+    if(!zygote && other->init.pidfd < 0 && !other->init.pending) {
+        /* The next run's init, prepared while this one goes: in the other lane's cgroups, by its spawner,
+         * so this run's usage does not count it. A failure here is retried when that run acquires it. */
+        sbx_init_begin(box, other, NULL, 0);
+    }
     status_r = zygote ? box->zyg->next.status : statusp[0];
     s.status = zygote ? status_r : -1;
     /* init holds its own copies now (or is dead, which the reap below reports). */
@@ -446,7 +453,7 @@ static int run_core(struct sbx_box *box, const struct sbx_run *run, struct sbx_r
     } else if(s.killed != KILL_NONE) {
         res->signal = SIGKILL; /* we killed the run before the program ended */
     }
-    int init_sock = zygote ? box->zyg->next.sock : box->init.sock;
+    int init_sock = zygote ? box->zyg->next.sock : box->lane->init.sock;
     fcntl(init_sock, F_SETFL, O_NONBLOCK);
     if(!rc && (read(reportp[0], &fail, sizeof fail) == sizeof fail ||
                read(init_sock, &fail, sizeof fail) == sizeof fail)) {
@@ -500,13 +507,16 @@ out:
         /* The child is spent (or in doubt); the zygote forks the next one now, so that it is ready when the
          * next run arrives, and while this run's result is handled rather than while it was measured. */
         sbx_zygote_release(box, started);
-    } else if(started || rc) {
-        /* This run's init is spent (or in doubt): the next run gets a fresh one, started now so that its
-         * cgroup attach and mounts are done before that run arrives. A failure here is retried then. */
-        sbx_init_discard(box);
-        if(!started)
-            sbx_cg_run_end(&box->cg, &usage);
-        sbx_init_begin(box, NULL, 0);
+    } else if(started) {
+        /* This run's init is spent; the next run goes in the other lane, whose init was started with this
+         * run. This lane's next one starts with that run. */
+        sbx_init_discard(box, box->lane);
+        box->lane = &box->lanes[!box->lane->index];
+    } else if(rc) {
+        /* This lane's init is in doubt: a fresh one, started now. A failure here is retried then. */
+        sbx_init_discard(box, box->lane);
+        sbx_cg_run_end(&box->lane->cg, &usage);
+        sbx_init_begin(box, box->lane, NULL, 0);
     }
     return rc;
 }

@@ -1,4 +1,5 @@
-/* spawner.c - a small per-box process that creates the box's run inits.
+/* spawner.c - a small process per box lane that creates the lane's run inits (a box has two lanes, used in
+ * turn, so that one prepares the next run's init while a run goes in the other: internal.h).
  *
  * Why not clone the inits from the supervisor directly:
  *  - cgroup v1 has no CLONE_INTO_CGROUP, and a cgroup.procs write takes cgroup_threadgroup_rwsem for
@@ -38,10 +39,10 @@ struct spawn_reply {
     int err; /* errno of a failed clone */
 };
 
-static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
+static _Noreturn void spawner_main(const struct sbx_box *box, const struct sbx_lane *lane, int sock)
 {
     const int keep[] = {sock, box->mnt_ns, box->net_ns, box->uts_ns, box->host_net,
-                        box->cg.mem_procs, box->cg.pids_procs, box->cg.cpu_procs};
+                        lane->cg.mem_procs, lane->cg.pids_procs, lane->cg.cpu_procs};
     bool cgroup_ns = (box->ctx->caps.have & SBX_CAP_NS_CGROUP) != 0;
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -55,7 +56,7 @@ static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
         }
         close(adj);
     }
-    if(sbx_cg_attach_self(&box->cg) < 0)
+    if(sbx_cg_attach_self(&lane->cg) < 0)
         _exit(2);
     sbx_close_all_except(keep, 5); /* done with the cgroup.procs fds */
     for(;;) {
@@ -88,7 +89,7 @@ static _Noreturn void spawner_main(const struct sbx_box *box, int sock)
     }
 }
 
-int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen)
+int sbx_spawner_start(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen)
 {
     int sv[2];
     if(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -96,11 +97,11 @@ int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen)
         sbx_errf(err, errlen, "socketpair: %s", strerror(-rc));
         return rc;
     }
-    struct clone_args ca = {.flags = CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&box->spawner_pidfd,
+    struct clone_args ca = {.flags = CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&lane->spawner_pidfd,
                             .exit_signal = SIGCHLD};
     pid_t pid = (pid_t)sbx_clone3(&ca, sizeof ca);
     if(pid == 0)
-        spawner_main(box, sv[1]);
+        spawner_main(box, lane, sv[1]);
     close(sv[1]);
     if(pid < 0) {
         int rc = -errno;
@@ -108,40 +109,40 @@ int sbx_spawner_start(struct sbx_box *box, char *err, size_t errlen)
         sbx_errf(err, errlen, "clone3 (spawner): %s", strerror(-rc));
         return rc;
     }
-    box->spawner_sock = sv[0];
-    box->cg.keep_pid = pid;
+    lane->spawner_sock = sv[0];
+    lane->cg.keep_pid = pid;
     return 0;
 }
 
-int sbx_spawner_restart(struct sbx_box *box, char *err, size_t errlen)
+int sbx_spawner_restart(struct sbx_box *box, struct sbx_lane *lane, char *err, size_t errlen)
 {
-    sbx_spawner_stop(box);
-    return sbx_spawner_start(box, err, errlen);
+    sbx_spawner_stop(lane);
+    return sbx_spawner_start(box, lane, err, errlen);
 }
 
-void sbx_spawner_stop(struct sbx_box *box)
+void sbx_spawner_stop(struct sbx_lane *lane)
 {
-    sbx_close(&box->spawner_sock); /* EOF: it exits */
-    if(box->spawner_pidfd >= 0) {
+    sbx_close(&lane->spawner_sock); /* EOF: it exits */
+    if(lane->spawner_pidfd >= 0) {
         siginfo_t si;
-        while(waitid((idtype_t)P_PIDFD, (id_t)box->spawner_pidfd, &si, WEXITED) < 0 && errno == EINTR)
+        while(waitid((idtype_t)P_PIDFD, (id_t)lane->spawner_pidfd, &si, WEXITED) < 0 && errno == EINTR)
             ;
     }
-    sbx_close(&box->spawner_pidfd);
+    sbx_close(&lane->spawner_pidfd);
 }
 
-int sbx_spawner_request(struct sbx_box *box, int init_sock, int boxfs, int tmpfs, int cgroup_dir)
+int sbx_spawner_request(struct sbx_lane *lane, int init_sock, int boxfs, int tmpfs, int cgroup_dir)
 {
     const int fds[RQ_MAX] = {init_sock, boxfs, tmpfs, cgroup_dir};
-    int n = sbx_send_fds(box->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
+    int n = sbx_send_fds(lane->spawner_sock, "s", 1, fds, cgroup_dir >= 0 ? RQ_MAX : RQ_CGROUP);
     return n < 0 ? n : 0;
 }
 
-int sbx_spawner_reply(struct sbx_box *box, pid_t *pid, int *pidfd)
+int sbx_spawner_reply(struct sbx_lane *lane, pid_t *pid, int *pidfd)
 {
     struct spawn_reply r;
     int got[SBX_FDS_MAX], n;
-    int len = sbx_recv_fds(box->spawner_sock, &r, sizeof r, got, &n);
+    int len = sbx_recv_fds(lane->spawner_sock, &r, sizeof r, got, &n);
     if(len < 0)
         return len;
     if(len != sizeof r || r.err || n != 1) {

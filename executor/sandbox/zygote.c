@@ -328,8 +328,9 @@ static int launch(struct sbx_box *box, char *err, size_t errlen)
         sbx_errf(err, errlen, "zygote: memfd: %s", strerror(-rc));
         goto out;
     }
-    if((box->init.pidfd < 0 && !box->init.pending && (rc = sbx_init_begin(box, err, errlen))) ||
-       (rc = sbx_init_finish(box, err, errlen)))
+    struct sbx_lane *lane = box->lane;
+    if((lane->init.pidfd < 0 && !lane->init.pending && (rc = sbx_init_begin(box, lane, err, errlen))) ||
+       (rc = sbx_init_finish(box, lane, err, errlen)))
         goto out;
     const int fds[5] = {box->devnull, null, errp[1], ctl[1], report[1]}; /* what preloads print is dropped */
     if(z->cg.mode == SBX_CGROUP_V2 && (box->ctx->caps.have & SBX_CAP_NS_CGROUP))
@@ -337,13 +338,13 @@ static int launch(struct sbx_box *box, char *err, size_t errlen)
     rc = sbx_init_request_zygote(box, argv, (const char *const *)z->envp, fds, cg, ncg, cgns);
     taken = true;
     /* The init is the zygote's now (or dead): ours to reap. The box gets another for its next run. */
-    z->pid = box->init.pid;
-    z->pidfd = box->init.pidfd;
+    z->pid = lane->init.pid;
+    z->pidfd = lane->init.pidfd;
     z->cg.keep_pid = z->pid;
-    box->init.pidfd = -1;
-    box->init.pid = -1;
-    sbx_close(&box->init.sock);
-    sbx_close(&box->init.boxfs);
+    lane->init.pidfd = -1;
+    lane->init.pid = -1;
+    sbx_close(&lane->init.sock);
+    sbx_close(&lane->init.boxfs);
     sbx_close(&errp[1]);
     sbx_close(&ctl[1]);
     sbx_close(&report[1]);
@@ -381,11 +382,11 @@ out:
     if(taken) {
         /* The box gets another init for its next run. On v2 the init that became the zygote was born in
          * the box's run cgroup, which it has left (or it is dead): that cgroup goes first. */
-        if(box->cg.mode == SBX_CGROUP_V2) {
+        if(box->lane->cg.mode == SBX_CGROUP_V2) {
             struct sbx_cg_usage u;
-            sbx_cg_run_end(&box->cg, &u);
+            sbx_cg_run_end(&box->lane->cg, &u);
         }
-        sbx_init_begin(box, NULL, 0);
+        sbx_init_begin(box, box->lane, NULL, 0);
     }
     return rc;
 }
@@ -423,7 +424,7 @@ int sbx_zygote_start(struct sbx_box *box, const struct sbx_zygote_config *cfg, c
         sbx_errf(err, errlen, "zygote: preloads: %s", strerror(-rc));
         goto out;
     }
-    rc = sbx_cg_box_init(&z->cg, &box->ctx->caps, box->ctx->cg_mode, box->ctx->cfg.cgroup_name, box->id, true,
+    rc = sbx_cg_box_init(&z->cg, &box->ctx->caps, box->ctx->cg_mode, box->ctx->cfg.cgroup_name, box->id, "-zygote", true,
                          err, errlen);
     if(rc)
         goto out;

@@ -577,31 +577,99 @@ START_TEST(test_box_recovers_from_killed_helpers)
     sbx_probe(&caps);
     if(caps.cgroup != SBX_CGROUP_V1 || !caps.cg_pids[0])
         return; /* the helpers are found through the v1 pids cgroup */
-    snprintf(path, sizeof path, "%s/%s/box10/cgroup.procs", caps.cg_pids, CGROUP);
-    for(int round = 0; round < 2; round++) {
+    for(int round = 0; round < 4; round++) {
         ck_assert_int_eq(sh(&res, "true", NULL, NULL), 0);
         sbx_result_free(&res);
         usleep(20000); /* let the next init arrive */
-        FILE *f = fopen(path, "re");
-        ck_assert_ptr_nonnull(f);
+        /* Both lanes: the spawners, and the init waiting for the next run in the other lane. */
         int killed = 0;
-        while(fgets(buf, sizeof buf, f))
-            killed += kill((pid_t)atoi(buf), SIGKILL) == 0;
-        fclose(f);
-        ck_assert_int_ge(killed, 1);
-        for(int i = 0; i < 500; i++) { /* SIGKILL is asynchronous: wait until they are gone */
-            f = fopen(path, "re");
-            bool empty = !f || !fgets(buf, sizeof buf, f);
-            if(f)
-                fclose(f);
-            if(empty)
-                break;
-            usleep(2000);
+        for(int lane = 0; lane < 2; lane++) {
+            snprintf(path, sizeof path, "%s/%s/box10%s/cgroup.procs", caps.cg_pids, CGROUP, lane ? "-b" : "");
+            FILE *f = fopen(path, "re");
+            ck_assert_ptr_nonnull(f);
+            while(fgets(buf, sizeof buf, f))
+                killed += kill((pid_t)atoi(buf), SIGKILL) == 0;
+            fclose(f);
+            for(int i = 0; i < 500; i++) { /* SIGKILL is asynchronous: wait until they are gone */
+                f = fopen(path, "re");
+                bool empty = !f || !fgets(buf, sizeof buf, f);
+                if(f)
+                    fclose(f);
+                if(empty)
+                    break;
+                usleep(2000);
+            }
         }
+        ck_assert_int_ge(killed, 3); /* two spawners and the waiting init */
         rc = sh(&res, "echo alive", NULL, NULL);
         ck_assert_msg(rc == 0, "rc %d: %s", rc, res.message);
         ck_assert_msg(res.verdict == SBX_OK, "%s %s", sbx_verdict_name(res.verdict), res.message);
         ck_assert_str_eq(res.out.data, "alive\n");
+        sbx_result_free(&res);
+    }
+}
+END_TEST
+
+struct bg_run {
+    const char *cmd;
+    struct sbx_result res;
+    int rc;
+};
+
+static void *bg_sh(void *arg)
+{
+    struct bg_run *b = arg;
+    b->rc = sh(&b->res, b->cmd, NULL, NULL);
+    return NULL;
+}
+
+static int count_lines(const char *path)
+{
+    char buf[64];
+    int n = 0;
+    FILE *f = fopen(path, "re");
+    while(f && fgets(buf, sizeof buf, f))
+        n++;
+    if(f)
+        fclose(f);
+    return n;
+}
+
+/* While a run goes in one lane, the other lane's spawner prepares the next run's init in the other lane's
+ * cgroups (so the next run does not wait for it, and this run's usage does not count it); runs then
+ * alternate between the lanes, each with its own limits and a fresh pid namespace. */
+START_TEST(test_next_init_prepared_during_run)
+{
+    struct sbx_caps caps;
+    char lane[2][SBX_PATH_MAX + 64];
+    sbx_probe(&caps);
+    if(caps.cgroup != SBX_CGROUP_V1 || !caps.cg_pids[0])
+        return; /* the lanes' members are read from the v1 pids hierarchy */
+    for(int i = 0; i < 2; i++)
+        snprintf(lane[i], sizeof lane[i], "%s/%s/box10%s/cgroup.procs", caps.cg_pids, CGROUP, i ? "-b" : "");
+    ck_assert_int_eq(count_lines(lane[1]), 1); /* before any run: lane b holds its spawner alone */
+
+    struct bg_run b = {.cmd = "sleep 1", .rc = -1};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, bg_sh, &b), 0);
+    int seen = 0;
+    for(int i = 0; i < 400 && !seen; i++) { /* well within the run's second */
+        if(count_lines(lane[1]) >= 2 && count_lines(lane[0]) >= 3) /* b: spawner + init; a: + the run */
+            seen = 1;
+        else
+            usleep(2000);
+    }
+    pthread_join(t, NULL);
+    ck_assert_int_eq(b.rc, 0);
+    ck_assert_msg(b.res.verdict == SBX_OK, "%s %s", sbx_verdict_name(b.res.verdict), b.res.message);
+    sbx_result_free(&b.res);
+    ck_assert_msg(seen, "the next run's init was not prepared in the other lane during the run");
+
+    for(int i = 0; i < 6; i++) { /* then the runs alternate between the lanes */
+        struct sbx_result res;
+        ck_assert_int_eq(sh(&res, "echo $$", NULL, NULL), 0);
+        ck_assert_msg(res.verdict == SBX_OK, "%s %s", sbx_verdict_name(res.verdict), res.message);
+        ck_assert_str_eq(res.out.data, "2\n");
         sbx_result_free(&res);
     }
 }
@@ -666,6 +734,7 @@ int main(void)
     tcase_add_test(tc, test_cgroup_v2_path);
     tcase_add_test(tc, test_without_cgroups);
     tcase_add_test(tc, test_box_recovers_from_killed_helpers);
+    tcase_add_test(tc, test_next_init_prepared_during_run);
     tcase_add_test(tc, test_box_uid_is_exclusive);
     tcase_add_test(tc, test_names_and_defaults);
     suite_add_tcase(s, tc);
