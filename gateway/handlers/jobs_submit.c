@@ -19,16 +19,47 @@ static void free_submission(struct gw_request *rq)
     rq->state = NULL;
 }
 
-/* The job as just created, from what was validated (no second round trip). */
-static json_t *created_json(const struct gw_job_input *in, const char *id, const char *created)
+/* The job as just created, from what was validated (no second round trip), written as the text
+ * json_dumps would make: building a json_t and dumping it took a quarter of the gateway's CPU per
+ * submit. Every string here is JSON-safe (a uuid, catalog names, a timestamp); labels and limits
+ * are compact JSON already. */
+static int created_text(struct jg_buf *b, const struct gw_job_input *in, const char *id,
+                        const char *created)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o, s:n, s:s, s:n, s:n}", "id",
-                     id, "status", "queued", "runtime", in->runtime, "kind",
-                     gw_kind_name(in->kind), "priority", (json_int_t)in->priority,
-                     "max_attempts", (json_int_t)in->max_attempts, "attempts", 0, "labels",
-                     json_loads(in->labels_text, 0, NULL), "limits",
-                     json_loads(in->limits_text, 0, NULL), "verdict", "created_at", created,
-                     "started_at", "finished_at");
+    return jg_buf_printf(b,
+                         "{\"id\":\"%s\",\"status\":\"queued\",\"runtime\":\"%s\",\"kind\":\"%s\","
+                         "\"priority\":%ld,\"max_attempts\":%ld,\"attempts\":0,\"labels\":%s,"
+                         "\"limits\":%s,\"verdict\":null,\"created_at\":\"%s\",\"started_at\":null,"
+                         "\"finished_at\":null}",
+                         id, in->runtime, gw_kind_name(in->kind), in->priority, in->max_attempts,
+                         in->labels_text, in->limits_text, created);
+}
+
+/* 201 with the committed jobs of @p sub (ids and created filled): the job (Location) or
+ * {"jobs": [...]}. */
+static enum gw_result reply_committed(struct gw_request *rq, const struct gw_submission *sub)
+{
+    struct jg_buf b;
+    jg_buf_init(&b, (size_t)1 << 31);
+    int rc = sub->batch ? jg_buf_append(&b, "{\"jobs\":[", 9) : 0;
+    for (size_t i = 0; i < sub->n && !rc; i++) {
+        if (i > 0)
+            rc = jg_buf_append(&b, ",", 1);
+        rc |= created_text(&b, &sub->in[i], sub->ids[i], sub->created[i]);
+    }
+    if (sub->batch && !rc)
+        rc = jg_buf_append(&b, "]}", 2);
+    if (rc) {
+        jg_buf_free(&b);
+        return gw_reply_internal(rq, "out of memory");
+    }
+    if (!sub->batch) {
+        snprintf(rq->header_value, sizeof rq->header_value, "/jobs/%s", sub->ids[0]);
+        gw_reply_header(rq, "Location", rq->header_value);
+    }
+    size_t len;
+    char *text = jg_buf_take(&b, &len);
+    return gw_reply_json_text(rq, 201, text, len);
 }
 
 /* 201 with the job (Location) or {"jobs": [...]}; @p list is stolen. */
@@ -44,11 +75,11 @@ static enum gw_result reply_created(struct gw_request *rq, json_t *list, bool ba
     return gw_reply_json(rq, 201, job);
 }
 
-void gw_jobs_announce(struct gw_request *rq, size_t n)
+void gw_jobs_announce(struct gw_ctx *gw, size_t n)
 {
-    atomic_fetch_add(&rq->gw->queue_depth, (long)n);
+    atomic_fetch_add(&gw->queue_depth, (long)n);
     gw_metrics_add(GW_JOBS_SUBMITTED, (long)n);
-    gw_events_jobs_queued(rq->gw->events);
+    gw_events_jobs_queued(gw->events);
 }
 
 enum gw_result gw_jobs_submit_resumed(struct gw_request *rq)
@@ -59,11 +90,7 @@ enum gw_result gw_jobs_submit_resumed(struct gw_request *rq)
         snprintf(failed.errmsg, sizeof failed.errmsg, "group commit failed");
         return gw_reply_db_error(rq, &failed);
     }
-    gw_jobs_announce(rq, sub->n);
-    json_t *list = json_array();
-    for (size_t i = 0; i < sub->n; i++)
-        json_array_append_new(list, created_json(&sub->in[i], sub->ids[i], sub->created[i]));
-    return reply_created(rq, list, sub->batch);
+    return reply_committed(rq, sub);
 }
 
 /* Idempotency-Key: a printable token of at most 200 bytes. */
@@ -145,15 +172,19 @@ static enum gw_result submit_idempotent(struct gw_request *rq, struct gw_submiss
         PQclear(r);
         return gw_reply_db_error(rq, db);
     }
-    gw_jobs_announce(rq, sub->n);
-    json_t *list = json_array();
+    gw_jobs_announce(rq->gw, sub->n);
+    sub->ids = calloc(sub->n, sizeof *sub->ids);
+    sub->created = calloc(sub->n, sizeof *sub->created);
+    if (!sub->ids || !sub->created) {
+        PQclear(r);
+        return gw_reply_internal(rq, "out of memory");
+    }
     for (size_t i = 0; i < sub->n; i++) {
-        char iso[48];
-        gw_timestamp_iso(PQgetvalue(r, (int)i, 1), iso, sizeof iso);
-        json_array_append_new(list, created_json(&sub->in[i], PQgetvalue(r, (int)i, 0), iso));
+        snprintf(sub->ids[i], sizeof sub->ids[i], "%s", PQgetvalue(r, (int)i, 0));
+        gw_timestamp_iso(PQgetvalue(r, (int)i, 1), sub->created[i], sizeof sub->created[i]);
     }
     PQclear(r);
-    return reply_created(rq, list, sub->batch);
+    return reply_committed(rq, sub);
 }
 
 enum gw_result gw_jobs_submit(struct gw_request *rq, json_t *jobs, bool batch)

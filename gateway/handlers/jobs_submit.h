@@ -8,8 +8,9 @@
  * Without an Idempotency-Key the request is suspended until the group commit is done. */
 enum gw_result gw_jobs_submit(struct gw_request *rq, json_t *jobs, bool batch);
 
-/* Committed jobs are claimable: count them in the queue depth and metrics, wake dispatchers. */
-void gw_jobs_announce(struct gw_request *rq, size_t n);
+/* Committed jobs are claimable: count them in the queue depth and metrics, wake dispatchers.
+ * The submitter announces each group commit once; an idempotent submit announces its own. */
+void gw_jobs_announce(struct gw_ctx *gw, size_t n);
 
 /* Answer a submit after its group commit (rq->resumed with the submission in rq->state). */
 enum gw_result gw_jobs_submit_resumed(struct gw_request *rq);

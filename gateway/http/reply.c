@@ -61,6 +61,13 @@ enum gw_result gw_reply_json(struct gw_request *rq, unsigned status, json_t *bod
     return queue(rq, status, "application/json", text, strlen(text), MHD_RESPMEM_MUST_FREE);
 }
 
+enum gw_result gw_reply_json_text(struct gw_request *rq, unsigned status, char *text, size_t len)
+{
+    if (!text)
+        return GW_FATAL;
+    return queue(rq, status, "application/json", text, len, MHD_RESPMEM_MUST_FREE);
+}
+
 enum gw_result gw_reply_text(struct gw_request *rq, unsigned status, const char *content_type,
                              const char *text, size_t len)
 {

@@ -23,6 +23,9 @@ void gw_reply_header(struct gw_request *rq, const char *name, const char *value)
 /* Queue @p body (stolen) as application/json with @p status. */
 enum gw_result gw_reply_json(struct gw_request *rq, unsigned status, json_t *body);
 
+/* The same for a body already rendered: @p text (malloc'd, stolen; NULL is a failure). */
+enum gw_result gw_reply_json_text(struct gw_request *rq, unsigned status, char *text, size_t len);
+
 /* The problem document as JSON text (malloc'd; NULL on allocation failure). */
 char *gw_problem_render(const struct gw_problem *p, const char *instance);
 

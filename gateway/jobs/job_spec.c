@@ -2,11 +2,15 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
+#include "buf.h"
+#include "json_write.h"
 
 #define INVALID 422, "invalid-field", "Invalid field"
 
@@ -392,6 +396,71 @@ int gw_job_parse(const json_t *root, const struct gw_config *cfg, const struct g
     return gw_job_parse_with(root, cfg, cat, NULL, prefix, out, p);
 }
 
+/* The texts stored with a job. The spec is the executor's copy: the request minus the scheduling
+ * fields, with the effective limits (and a stored problem pinned), keys in the request's order;
+ * written directly rather than as an edited deep copy dumped by jansson (the hot path of a
+ * submit). Returns 0 or -1 (out of memory); what was written is in @p out either way. */
+static int write_texts(const json_t *root, unsigned k, const json_t *tests,
+                       const struct gw_stored_problem *problem, const json_t *labels,
+                       struct gw_job_input *out)
+{
+    struct jg_buf lim, spec, lab;
+    jg_buf_init(&lim, SIZE_MAX);
+    jg_buf_init(&spec, SIZE_MAX);
+    jg_buf_init(&lab, SIZE_MAX);
+    int rc = jg_buf_printf(&lim,
+                           "{\"cpu_ms\":%ld,\"wall_ms\":%ld,\"memory_mb\":%ld,\"output_kb\":%ld,"
+                           "\"processes\":%ld}",
+                           out->limits.cpu_ms, out->limits.wall_ms, out->limits.memory_mb,
+                           out->limits.output_kb, out->limits.processes);
+    rc |= labels ? gw_json_write(&lab, labels) : jg_buf_append(&lab, "{}", 2);
+
+    const char *key;
+    size_t klen;
+    json_t *val;
+    bool has_limits = false;
+    rc |= jg_buf_append(&spec, "{", 1);
+    json_object_keylen_foreach((json_t *)root, key, klen, val)
+    {
+        if (strcmp(key, "priority") == 0 || strcmp(key, "max_attempts") == 0 ||
+            strcmp(key, "labels") == 0)
+            continue;
+        if (spec.len > 1)
+            rc |= jg_buf_append(&spec, ",", 1);
+        rc |= gw_json_write_string(&spec, key, klen);
+        rc |= jg_buf_append(&spec, ":", 1);
+        if (strcmp(key, "limits") == 0) {
+            has_limits = true;
+            rc |= jg_buf_append(&spec, lim.data, lim.len);
+        } else if (problem && strcmp(key, "problem") == 0) {
+            /* pinned: the tests of the manifest current now, whatever happens later */
+            rc |= jg_buf_append(&spec, "{\"name\":", 8);
+            rc |= gw_json_write_string(&spec, problem->name, strlen(problem->name));
+            rc |= jg_buf_printf(&spec, ",\"version\":%ld,\"manifest\":", problem->version);
+            rc |= gw_json_write_string(&spec, problem->manifest, strlen(problem->manifest));
+            rc |= jg_buf_append(&spec, "}", 1);
+        } else {
+            rc |= gw_json_write(&spec, val);
+        }
+    }
+    if (!has_limits) {
+        rc |= jg_buf_append(&spec, spec.len > 1 ? ",\"limits\":" : "\"limits\":",
+                            spec.len > 1 ? 10 : 9);
+        rc |= jg_buf_append(&spec, lim.data, lim.len);
+    }
+    if (k == GW_KIND_FUNCTION && !tests) {
+        if (!json_object_get(root, "args"))
+            rc |= jg_buf_append(&spec, ",\"args\":[]", 10);
+        if (!json_object_get(root, "kwargs"))
+            rc |= jg_buf_append(&spec, ",\"kwargs\":{}", 12);
+    }
+    rc |= jg_buf_append(&spec, "}", 1);
+    out->limits_text = jg_buf_take(&lim, NULL);
+    out->labels_text = jg_buf_take(&lab, NULL);
+    out->spec_text = jg_buf_take(&spec, NULL);
+    return rc || !out->limits_text || !out->labels_text || !out->spec_text ? -1 : 0;
+}
+
 int gw_job_parse_with(const json_t *root, const struct gw_config *cfg,
                       const struct gw_catalog *cat, const struct gw_stored_problems *problems,
                       const char *prefix, struct gw_job_input *out, struct gw_problem *p)
@@ -529,44 +598,11 @@ int gw_job_parse_with(const json_t *root, const struct gw_config *cfg,
     snprintf(out->runtime, sizeof out->runtime, "%s", rt->name);
     out->kind = k;
 
-    /* The executor's copy: the request minus the scheduling fields, plus effective limits. */
-    json_t *limits = json_pack("{s:I, s:I, s:I, s:I, s:I}", "cpu_ms", (json_int_t)out->limits.cpu_ms,
-                               "wall_ms", (json_int_t)out->limits.wall_ms, "memory_mb",
-                               (json_int_t)out->limits.memory_mb, "output_kb",
-                               (json_int_t)out->limits.output_kb, "processes",
-                               (json_int_t)out->limits.processes);
-    json_t *spec = json_deep_copy(root);
-    if (!limits || !spec)
-        goto oom;
-    json_object_del(spec, "priority");
-    json_object_del(spec, "max_attempts");
-    json_object_del(spec, "labels");
-    json_object_set(spec, "limits", limits);
-    if (problem) /* pinned: the tests of the manifest current now, whatever happens later */
-        json_object_set_new(spec, "problem",
-                            json_pack("{s:s, s:I, s:s}", "name", problem->name, "version",
-                                      (json_int_t)problem->version, "manifest", problem->manifest));
-    if (k == GW_KIND_FUNCTION && !tests) {
-        if (!json_object_get(spec, "args"))
-            json_object_set_new(spec, "args", json_array());
-        if (!json_object_get(spec, "kwargs"))
-            json_object_set_new(spec, "kwargs", json_object());
-    }
-    out->spec_text = json_dumps(spec, JSON_COMPACT);
-    out->limits_text = json_dumps(limits, JSON_COMPACT);
-    out->labels_text = labels ? json_dumps(labels, JSON_COMPACT) : strdup("{}");
-    json_decref(spec);
-    json_decref(limits);
-    if (!out->spec_text || !out->limits_text || !out->labels_text) {
+    if (write_texts(root, k, tests, problem, labels, out)) {
         gw_job_input_free(out);
-        goto oom_nofree;
+        return gw_fail(p, 503, "unavailable", "Service unavailable", "", "out of memory");
     }
     return 0;
-oom:
-    json_decref(spec);
-    json_decref(limits);
-oom_nofree:
-    return gw_fail(p, 503, "unavailable", "Service unavailable", "", "out of memory");
 }
 
 void gw_job_input_free(struct gw_job_input *in)

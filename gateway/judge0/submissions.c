@@ -155,7 +155,6 @@ static enum gw_result committed(struct gw_request *rq, struct create *c)
         snprintf(failed.errmsg, sizeof failed.errmsg, "group commit failed");
         return gw_reply_db_error(rq, &failed);
     }
-    gw_jobs_announce(rq, sub->n);
     if (c->batch) {
         size_t k = 0, i;
         json_t *a;

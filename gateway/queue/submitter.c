@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "handlers/handlers.h"
+#include "handlers/jobs_submit.h"
 #include "http/server.h"
 #include "jobs/job_json.h"
 #include "log.h"
@@ -88,6 +89,8 @@ static void commit_group(struct gw_submitter *s, struct gw_submission **subs, si
     }
     if (!r)
         JG_WARN("submit", "group of %zu job(s) not committed: %s", total, s->db->errmsg);
+    if (r) /* once per commit, before the answers: one wake-up for the dispatcher and notifier */
+        gw_jobs_announce(s->gw, total);
     size_t row = 0;
     for (size_t k = 0; k < count; k++) {
         struct gw_submission *sub = subs[k];

@@ -13,6 +13,7 @@ int main(void)
     srunner_add_suite(sr, job_spec_suite());
     srunner_add_suite(sr, problem_suite());
     srunner_add_suite(sr, judge0_suite());
+    srunner_add_suite(sr, json_write_suite());
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

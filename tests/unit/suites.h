@@ -11,5 +11,6 @@ Suite *config_suite(void);
 Suite *job_spec_suite(void);
 Suite *problem_suite(void);
 Suite *judge0_suite(void);
+Suite *json_write_suite(void);
 
 #endif

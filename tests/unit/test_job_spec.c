@@ -1,5 +1,6 @@
 /* Validation of submitted jobs: each case is a request body and the field it must be refused for
  * (or "" when it must be accepted). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,37 @@ START_TEST(spec_has_defaults_and_no_scheduling_fields)
 }
 END_TEST
 
+/* The stored texts, exactly: keys in the request's order, limits in place, defaults appended. */
+START_TEST(spec_text_keeps_the_request_order)
+{
+    json_t *root = json_loads("{\"kind\":\"function\",\"limits\":{\"cpu_ms\":9},\"max_attempts\":2,"
+                              "\"code\":\"ZGVmIGYoKTogcGFzcw==\",\"runtime\":\"python3\","
+                              "\"labels\":{\"t\":\"\\u00e9\\n\"},\"entrypoint\":\"f\","
+                              "\"kwargs\":{\"x\":[1.5,null,\"\\\"\"]}}",
+                              0, NULL);
+    ck_assert_ptr_nonnull(root);
+    struct gw_job_input in;
+    struct gw_problem p;
+    ck_assert_int_eq(gw_job_parse(root, &cfg, &cat, "", &in, &p), 0);
+    char lim[160];
+    snprintf(lim, sizeof lim,
+             "{\"cpu_ms\":9,\"wall_ms\":%ld,\"memory_mb\":%ld,\"output_kb\":%ld,\"processes\":%ld}",
+             cfg.limits_default.wall_ms, cfg.limits_default.memory_mb,
+             cfg.limits_default.output_kb, cfg.limits_default.processes);
+    char want[512];
+    snprintf(want, sizeof want,
+             "{\"kind\":\"function\",\"limits\":%s,\"code\":\"ZGVmIGYoKTogcGFzcw==\","
+             "\"runtime\":\"python3\",\"entrypoint\":\"f\",\"kwargs\":{\"x\":[1.5,null,\"\\\"\"]},"
+             "\"args\":[]}",
+             lim);
+    ck_assert_str_eq(in.spec_text, want);
+    ck_assert_str_eq(in.limits_text, lim);
+    ck_assert_str_eq(in.labels_text, "{\"t\":\"\u00e9\\n\"}");
+    json_decref(root);
+    gw_job_input_free(&in);
+}
+END_TEST
+
 START_TEST(prefix_names_batch_elements)
 {
     json_t *root = json_loads("{" CALL ",\"priority\":1000}", 0, NULL);
@@ -198,6 +230,7 @@ Suite *job_spec_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_loop_test(tc, validate, 0, sizeof cases / sizeof *cases);
     tcase_add_test(tc, spec_has_defaults_and_no_scheduling_fields);
+    tcase_add_test(tc, spec_text_keeps_the_request_order);
     tcase_add_test(tc, prefix_names_batch_elements);
     tcase_add_test(tc, problem_limits_and_pinned_manifest);
     suite_add_tcase(s, tc);
