@@ -7,6 +7,7 @@
 #include "jobs/catalog.h"
 #include "jobs/job_json.h"
 #include "jobs/job_spec.h"
+#include "jobs/json_write.h"
 #include "metrics.h"
 #include "problems.h"
 #include "queue/events.h"
@@ -21,18 +22,29 @@ static void free_submission(struct gw_request *rq)
 
 /* The job as just created, from what was validated (no second round trip), written as the text
  * json_dumps would make: building a json_t and dumping it took a quarter of the gateway's CPU per
- * submit. Every string here is JSON-safe (a uuid, catalog names, a timestamp); labels and limits
+ * submit (and printf a tenth). Every string here is JSON-safe (a uuid, catalog names, a timestamp); labels and limits
  * are compact JSON already. */
 static int created_text(struct jg_buf *b, const struct gw_job_input *in, const char *id,
                         const char *created)
 {
-    return jg_buf_printf(b,
-                         "{\"id\":\"%s\",\"status\":\"queued\",\"runtime\":\"%s\",\"kind\":\"%s\","
-                         "\"priority\":%ld,\"max_attempts\":%ld,\"attempts\":0,\"labels\":%s,"
-                         "\"limits\":%s,\"verdict\":null,\"created_at\":\"%s\",\"started_at\":null,"
-                         "\"finished_at\":null}",
-                         id, in->runtime, gw_kind_name(in->kind), in->priority, in->max_attempts,
-                         in->labels_text, in->limits_text, created);
+    int rc = gw_json_write_raw(b, "{\"id\":\"");
+    rc |= gw_json_write_raw(b, id);
+    rc |= gw_json_write_raw(b, "\",\"status\":\"queued\",\"runtime\":\"");
+    rc |= gw_json_write_raw(b, in->runtime);
+    rc |= gw_json_write_raw(b, "\",\"kind\":\"");
+    rc |= gw_json_write_raw(b, gw_kind_name(in->kind));
+    rc |= gw_json_write_raw(b, "\",\"priority\":");
+    rc |= gw_json_write_int(b, in->priority);
+    rc |= gw_json_write_raw(b, ",\"max_attempts\":");
+    rc |= gw_json_write_int(b, in->max_attempts);
+    rc |= gw_json_write_raw(b, ",\"attempts\":0,\"labels\":");
+    rc |= gw_json_write_raw(b, in->labels_text);
+    rc |= gw_json_write_raw(b, ",\"limits\":");
+    rc |= gw_json_write_raw(b, in->limits_text);
+    rc |= gw_json_write_raw(b, ",\"verdict\":null,\"created_at\":\"");
+    rc |= gw_json_write_raw(b, created);
+    rc |= gw_json_write_raw(b, "\",\"started_at\":null,\"finished_at\":null}");
+    return rc;
 }
 
 /* 201 with the committed jobs of @p sub (ids and created filled): the job (Location) or

@@ -408,11 +408,17 @@ static int write_texts(const json_t *root, unsigned k, const json_t *tests,
     jg_buf_init(&lim, SIZE_MAX);
     jg_buf_init(&spec, SIZE_MAX);
     jg_buf_init(&lab, SIZE_MAX);
-    int rc = jg_buf_printf(&lim,
-                           "{\"cpu_ms\":%ld,\"wall_ms\":%ld,\"memory_mb\":%ld,\"output_kb\":%ld,"
-                           "\"processes\":%ld}",
-                           out->limits.cpu_ms, out->limits.wall_ms, out->limits.memory_mb,
-                           out->limits.output_kb, out->limits.processes);
+    int rc = gw_json_write_raw(&lim, "{\"cpu_ms\":");
+    rc |= gw_json_write_int(&lim, out->limits.cpu_ms);
+    rc |= gw_json_write_raw(&lim, ",\"wall_ms\":");
+    rc |= gw_json_write_int(&lim, out->limits.wall_ms);
+    rc |= gw_json_write_raw(&lim, ",\"memory_mb\":");
+    rc |= gw_json_write_int(&lim, out->limits.memory_mb);
+    rc |= gw_json_write_raw(&lim, ",\"output_kb\":");
+    rc |= gw_json_write_int(&lim, out->limits.output_kb);
+    rc |= gw_json_write_raw(&lim, ",\"processes\":");
+    rc |= gw_json_write_int(&lim, out->limits.processes);
+    rc |= gw_json_write_raw(&lim, "}");
     rc |= labels ? gw_json_write(&lab, labels) : jg_buf_append(&lab, "{}", 2);
 
     const char *key;
@@ -436,7 +442,9 @@ static int write_texts(const json_t *root, unsigned k, const json_t *tests,
             /* pinned: the tests of the manifest current now, whatever happens later */
             rc |= jg_buf_append(&spec, "{\"name\":", 8);
             rc |= gw_json_write_string(&spec, problem->name, strlen(problem->name));
-            rc |= jg_buf_printf(&spec, ",\"version\":%ld,\"manifest\":", problem->version);
+            rc |= gw_json_write_raw(&spec, ",\"version\":");
+            rc |= gw_json_write_int(&spec, problem->version);
+            rc |= gw_json_write_raw(&spec, ",\"manifest\":");
             rc |= gw_json_write_string(&spec, problem->manifest, strlen(problem->manifest));
             rc |= jg_buf_append(&spec, "}", 1);
         } else {

@@ -50,9 +50,27 @@ int gw_json_write_string(struct jg_buf *b, const char *s, size_t len)
     return rc ? rc : jg_buf_append(b, "\"", 1);
 }
 
+int gw_json_write_int(struct jg_buf *b, long long v)
+{
+    char t[24];
+    size_t i = sizeof t;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        t[--i] = '-';
+    return jg_buf_append(b, t + i, sizeof t - i);
+}
+
+int gw_json_write_raw(struct jg_buf *b, const char *s)
+{
+    return jg_buf_append(b, s, strlen(s));
+}
+
 int gw_json_write(struct jg_buf *b, const json_t *v)
 {
-    char num[32];
     int rc = 0;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
@@ -85,8 +103,7 @@ int gw_json_write(struct jg_buf *b, const json_t *v)
     case JSON_STRING:
         return gw_json_write_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return jg_buf_append(b, num, strlen(num));
+        return gw_json_write_int(b, json_integer_value(v));
     case JSON_REAL: { /* rare; jansson's own formatting (%.17g, trimmed exponent) */
         char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         if (!t)

@@ -17,4 +17,10 @@ int gw_json_write(struct jg_buf *b, const json_t *v);
 /* Append the JSON string of the @p len bytes at @p s (valid UTF-8, as jansson holds them). */
 int gw_json_write_string(struct jg_buf *b, const char *s, size_t len);
 
+/* Append the JSON number of @p v (without printf: a submit writes several per job). */
+int gw_json_write_int(struct jg_buf *b, long long v);
+
+/* Append the NUL-terminated @p s as it is (JSON text already, or a piece of it). */
+int gw_json_write_raw(struct jg_buf *b, const char *s);
+
 #endif
