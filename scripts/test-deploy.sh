@@ -199,6 +199,7 @@ test_docker() {
     wait_for_executors 2 "$client" "$url"
     compose logs --no-color executor >"$work/executor.log"
     grep -q "enforcing: strict isolation" "$work/executor.log" || fail "the executors do not run strict"
+    grep -q "Python zygote started" "$work/executor.log" || fail "the executors run without their warm Python zygote"
 
     step "smoke test against the compose cluster"
     smoke "$url" "$client" "$executor" "$(compose ps -q executor | xargs)"
