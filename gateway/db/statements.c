@@ -1,7 +1,7 @@
 /*
  * The gateway's SQL, in one place. Design notes (db/README.md): claims and heartbeats touch only
- * the small job_queue table; claims use "= ANY (ARRAY(SELECT ... FOR UPDATE SKIP LOCKED))" so the
- * subquery runs once as an InitPlan; fences are on the lease token, never on state.
+ * the small job_queue table; claims lock their picks (FOR UPDATE SKIP LOCKED) in a subquery that
+ * runs once (an InitPlan, or a materialized CTE); fences are on the lease token, never on state.
  */
 #include "statements.h"
 
@@ -109,24 +109,37 @@ static const struct stmt stmts[DB_NSTMT] = {
     [STMT_EXECUTOR_SEEN] = {"executor_seen",
                             "UPDATE executors SET last_seen = now() "
                             "WHERE id = $1::uuid AND token_id = $2::bigint RETURNING id"},
-    /* Claim up to $2 jobs of the runtimes $1, best priority first, then oldest. The LATERAL walks
-     * each runtime's slice of the ready index in order, so a backlog of other runtimes costs nothing. */
+    /* Claim for many parked executors of one runtime set $1 at once: executor ids $2, max_jobs $3
+     * and lease ms $4, in arrival order. Up to sum($3) jobs are picked best priority first, then
+     * oldest (a LATERAL walks each runtime's slice of the ready index, so a backlog of other
+     * runtimes costs nothing), and the k-th job goes to the k-th slot: the first executor gets the
+     * best max_jobs jobs, and so on. "picked" is materialized: its locking scan runs once, as the
+     * InitPlan of "= ANY (ARRAY(...))" did. Rows come back by slot with the executor's ordinal. */
     [STMT_LEASE_CLAIM] =
         {"lease_claim",
-         "WITH picked AS ("
-         "  SELECT c.job_id FROM unnest($1::text[]) AS r(rt) CROSS JOIN LATERAL ("
-         "    SELECT q.job_id, q.priority FROM job_queue q"
-         "    WHERE q.state = 'queued' AND q.runtime = r.rt"
-         "    ORDER BY q.priority DESC, q.job_id LIMIT $2::int FOR UPDATE SKIP LOCKED) c"
-         "  ORDER BY c.priority DESC, c.job_id LIMIT $2::int),"
+         "WITH w AS (SELECT * FROM unnest($2::uuid[], $3::int[], $4::int[]) WITH ORDINALITY"
+         "   AS w(executor_id, n, lease_ms, ord)),"
+         " slots AS (SELECT w.ord, w.executor_id, w.lease_ms,"
+         "   row_number() OVER (ORDER BY w.ord, g) AS slot"
+         "   FROM w CROSS JOIN LATERAL generate_series(1, w.n) g),"
+         " picked AS MATERIALIZED (SELECT c.job_id,"
+         "   row_number() OVER (ORDER BY c.priority DESC, c.job_id) AS slot"
+         "   FROM (SELECT DISTINCT unnest($1::text[])) AS r(rt) CROSS JOIN LATERAL ("
+         "     SELECT q.job_id, q.priority FROM job_queue q"
+         "     WHERE q.state = 'queued' AND q.runtime = r.rt"
+         "     ORDER BY q.priority DESC, q.job_id LIMIT (SELECT sum(n) FROM w)"
+         "     FOR UPDATE SKIP LOCKED) c"
+         "   ORDER BY c.priority DESC, c.job_id LIMIT (SELECT sum(n) FROM w)),"
+         " assigned AS MATERIALIZED (SELECT p.job_id, p.slot, s.ord, s.executor_id, s.lease_ms"
+         "   FROM picked p JOIN slots s ON s.slot = p.slot),"
          " claimed AS (UPDATE job_queue q SET state = 'running', attempts = q.attempts + 1,"
-         "    executor_id = $3::uuid, lease_token = gen_random_uuid(), claimed_at = now(),"
-         "    lease_until = clock_timestamp() + $4::int * interval '1 millisecond'"
-         "  WHERE q.job_id = ANY (ARRAY(SELECT job_id FROM picked))"
-         "  RETURNING q.job_id, q.attempts, q.lease_token, q.lease_until) "
-         "SELECT j.public_id, c.attempts, c.lease_token, c.lease_until, j.runtime, j.kind,"
+         "    executor_id = a.executor_id, lease_token = gen_random_uuid(), claimed_at = now(),"
+         "    lease_until = clock_timestamp() + a.lease_ms * interval '1 millisecond'"
+         "  FROM assigned a WHERE q.job_id = a.job_id"
+         "  RETURNING q.job_id, q.attempts, q.lease_token, q.lease_until, a.ord, a.slot) "
+         "SELECT c.ord, j.public_id, c.attempts, c.lease_token, c.lease_until, j.runtime, j.kind,"
          "       j.max_attempts, j.spec, j.labels "
-         "FROM claimed c JOIN jobs j ON j.id = c.job_id ORDER BY j.priority DESC, j.id"},
+         "FROM claimed c JOIN jobs j ON j.id = c.job_id ORDER BY c.slot"},
     /* Extend the leases this executor still holds; absent rows tell it which runs to kill. */
     [STMT_LEASE_HEARTBEAT] =
         {"lease_heartbeat",

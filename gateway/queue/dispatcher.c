@@ -26,56 +26,93 @@ struct gw_dispatcher {
     struct db_conn *db;
 };
 
-int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait *w)
+/* Write @p w's response from rows [first, first + n) of @p r: the lease answer, as today. */
+static int lease_body(struct gw_lease_wait *w, const PGresult *r, int first, int n)
 {
-    char n[16], ms[24];
-    snprintf(n, sizeof n, "%d", w->max_jobs);
-    snprintf(ms, sizeof ms, "%ld", w->lease_ms);
-    const char *params[] = {w->runtimes, n, w->executor_id, ms};
-    PGresult *r = db_exec(db, STMT_LEASE_CLAIM, 4, params);
-    if (!r) {
-        w->db_down = true;
-        return -1;
-    }
-    w->db_down = false;
-    int rows = PQntuples(r);
-    if (rows == 0) {
-        PQclear(r);
-        return 0;
-    }
     /* The spec and labels columns are already JSON: splice them in rather than parse and re-encode them.
      * Labels go to executors so that an administrator can grant some jobs the network by label. */
     struct jg_buf out;
     jg_buf_init(&out, (size_t)1 << 31);
     int rc = jg_buf_printf(&out, "{\"jobs\":[");
-    for (int i = 0; i < rows && !rc; i++) {
+    for (int i = first; i < first + n && !rc; i++) {
         char until[40];
-        gw_timestamp_iso(db_str(r, i, 3), until, sizeof until);
+        gw_timestamp_iso(db_str(r, i, 4), until, sizeof until);
         rc = jg_buf_printf(&out,
                            "%s{\"id\":\"%s\",\"attempt\":%s,\"lease\":\"%s\","
                            "\"lease_expires_at\":\"%s\",\"runtime\":",
-                           i ? "," : "", db_str(r, i, 0), db_str(r, i, 1), db_str(r, i, 2), until);
-        rc = rc ? rc : gw_buf_json_string(&out, db_str(r, i, 4));
+                           i > first ? "," : "", db_str(r, i, 1), db_str(r, i, 2), db_str(r, i, 3),
+                           until);
+        rc = rc ? rc : gw_buf_json_string(&out, db_str(r, i, 5));
         rc = rc ? rc : jg_buf_printf(&out, ",\"kind\":\"%s\",\"max_attempts\":%s,\"spec\":",
-                                     db_str(r, i, 5), db_str(r, i, 6));
-        rc = rc ? rc : jg_buf_append(&out, db_str(r, i, 7), strlen(db_str(r, i, 7)));
-        rc = rc ? rc : jg_buf_append(&out, ",\"labels\":", 10);
+                                     db_str(r, i, 6), db_str(r, i, 7));
         rc = rc ? rc : jg_buf_append(&out, db_str(r, i, 8), strlen(db_str(r, i, 8)));
+        rc = rc ? rc : jg_buf_append(&out, ",\"labels\":", 10);
+        rc = rc ? rc : jg_buf_append(&out, db_str(r, i, 9), strlen(db_str(r, i, 9)));
         rc = rc ? rc : jg_buf_append(&out, "}", 1);
     }
     rc = rc ? rc : jg_buf_printf(&out, "],\"lease_ttl_ms\":%ld}", w->lease_ms);
-    PQclear(r);
     if (rc) {
         jg_buf_free(&out);
-        JG_ERROR("dispatch", "out of memory building a lease response");
-        return -1;
+        return rc;
     }
     free(w->body);
     w->body = jg_buf_take(&out, &w->body_len);
-    w->njobs = rows;
-    gw_metrics_add(GW_LEASES_GRANTED, rows);
+    w->njobs = n;
+    return 0;
+}
+
+int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait **ws, int n)
+{
+    /* One statement for all of them: their ids, max_jobs and lease ms as parallel arrays. */
+    struct jg_buf ids, counts, ms;
+    jg_buf_init(&ids, (size_t)1 << 30);
+    jg_buf_init(&counts, (size_t)1 << 30);
+    jg_buf_init(&ms, (size_t)1 << 30);
+    int rc = 0, got = -1;
+    PGresult *r = NULL;
+    for (int i = 0; i < n && !rc; i++) {
+        const char *sep = i ? "," : "{";
+        rc = jg_buf_printf(&ids, "%s%s", sep, ws[i]->executor_id);
+        rc = rc ? rc : jg_buf_printf(&counts, "%s%d", sep, ws[i]->max_jobs);
+        rc = rc ? rc : jg_buf_printf(&ms, "%s%ld", sep, ws[i]->lease_ms);
+    }
+    rc = rc ? rc : jg_buf_append(&ids, "}", 1);
+    rc = rc ? rc : jg_buf_append(&counts, "}", 1);
+    rc = rc ? rc : jg_buf_append(&ms, "}", 1);
+    if (rc) {
+        JG_ERROR("dispatch", "out of memory building a lease claim");
+        goto out;
+    }
+    const char *params[] = {ws[0]->runtimes, ids.data, counts.data, ms.data};
+    r = db_exec(db, STMT_LEASE_CLAIM, 4, params);
+    for (int i = 0; i < n; i++)
+        ws[i]->db_down = !r;
+    if (!r)
+        goto out;
+    /* Rows come by slot, so each executor's jobs are one run, in its own priority order. */
+    int rows = PQntuples(r);
+    got = 0;
+    for (int i = 0; i < rows;) {
+        long long ord = db_ll(r, i, 0);
+        int k = i;
+        while (k < rows && db_ll(r, k, 0) == ord)
+            k++;
+        if (ord < 1 || ord > n || lease_body(ws[ord - 1], r, i, k - i)) {
+            /* The jobs stay leased to nobody who will run them; the lease expiry requeues them. */
+            JG_ERROR("dispatch", "could not answer a lease of %d jobs", k - i);
+        } else {
+            got += k - i;
+        }
+        i = k;
+    }
+    gw_metrics_add(GW_LEASES_GRANTED, got);
+out:
+    PQclear(r);
+    jg_buf_free(&ids);
+    jg_buf_free(&counts);
+    jg_buf_free(&ms);
     (void)gw;
-    return rows;
+    return got;
 }
 
 /* Remove w from the FIFO and resume it; lock held, resume happens after unlock via list. */
@@ -121,13 +158,26 @@ static bool client_gone(struct gw_request *rq)
     return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-/* Same runtime set already came back empty in this round: no need to ask again. */
-static bool seen_empty(char (*empty)[1024], int nempty, const char *runtimes)
+/* Claim for the waiters @p ask[0..n) (arrival order; consumed), one statement per runtime set, with
+ * @p group as scratch room for n; fire those served, and those whose wait is over as they are. */
+static void claim_round(struct gw_dispatcher *d, struct gw_lease_wait **ask, size_t n,
+                        struct gw_lease_wait **group, const struct timespec *now)
 {
-    for (int i = 0; i < nempty; i++)
-        if (strcmp(empty[i], runtimes) == 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!ask[i])
+            continue;
+        const char *runtimes = ask[i]->runtimes;
+        int g = 0;
+        for (size_t k = i; k < n; k++)
+            if (ask[k] && strcmp(ask[k]->runtimes, runtimes) == 0) {
+                group[g++] = ask[k];
+                ask[k] = NULL;
+            }
+        gw_lease_claim(d->gw, d->db, group, g);
+        for (int k = 0; k < g; k++)
+            if (group[k]->body || !jg_before(now, &group[k]->deadline))
+                fire(d, group[k]);
+    }
 }
 
 static void *dispatcher_main(void *arg)
@@ -151,15 +201,15 @@ static void *dispatcher_main(void *arg)
         size_t n = 0;
         for (struct gw_lease_wait *w = d->head; w; w = w->next)
             n++;
-        struct gw_lease_wait **list = n ? malloc(n * sizeof *list) : NULL;
+        struct gw_lease_wait **list = n ? malloc(2 * n * sizeof *list) : NULL;
         n = 0;
         if (list)
             for (struct gw_lease_wait *w = d->head; w; w = w->next)
                 list[n++] = w;
         pthread_mutex_unlock(&d->lock);
 
-        static char empty[16][1024];
-        int nempty = 0;
+        /* Those to claim for: all on a kick, else the newly parked and those whose wait is over. */
+        size_t nask = 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (size_t i = 0; i < n; i++) {
             struct gw_lease_wait *w = list[i];
@@ -168,20 +218,11 @@ static void *dispatcher_main(void *arg)
                 continue;
             }
             bool expired = !jg_before(&now, &w->deadline);
-            bool ask = kicked || w->fresh || expired;
+            if (kicked || w->fresh || expired)
+                list[nask++] = w;
             w->fresh = false;
-            if (ask && !seen_empty(empty, nempty, w->runtimes)) {
-                int got = gw_lease_claim(d->gw, d->db, w);
-                if (got > 0) {
-                    fire(d, w);
-                    continue;
-                }
-                if (got == 0 && nempty < 16)
-                    memcpy(empty[nempty++], w->runtimes, sizeof empty[0]);
-            }
-            if (expired)
-                fire(d, w);
         }
+        claim_round(d, list, nask, list + n, &now);
         free(list);
         pthread_mutex_lock(&d->lock);
     }

@@ -45,7 +45,9 @@ void gw_dispatcher_kick(struct gw_dispatcher *d);
 /* Answer every parked executor at once (shutdown). */
 void gw_dispatcher_release_all(struct gw_dispatcher *d);
 
-/* Run one claim for @p w on @p db and fill its outcome; returns the number of jobs or -1. */
-int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait *w);
+/* Claim for the @p n waiters @p ws, which share one runtime set, in one statement on @p db:
+ * jobs go in arrival order, each up to its max_jobs. Sets each one's body (when it got jobs) and
+ * db_down; returns the number of jobs claimed or -1 when PostgreSQL could not be reached. */
+int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait **ws, int n);
 
 #endif
