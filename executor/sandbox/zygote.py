@@ -109,7 +109,7 @@ def _run(flags, argv, preloaded):
     except OSError as e:
         sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (flags[0], path, e.errno, e.strerror))
         _exit(2)
-    status = 0
+    status, interrupted = 0, False
     try:
         main, code = preloaded.get((path, source), (None, None))
         if main is None:
@@ -128,8 +128,8 @@ def _run(flags, argv, preloaded):
             # Our own frame is not the script's: the traceback starts where `python3 script` would.
             tb = e.__traceback__ = tb.tb_next
         sys.excepthook(type(e), e, tb)
-        status = 1
-    _exit(status)
+        status, interrupted = 1, isinstance(e, KeyboardInterrupt)
+    _exit(status, interrupted)
 
 
 def _after_fork():
@@ -176,8 +176,9 @@ def _system_exit(e):
     return 1
 
 
-def _exit(status):
-    """Py_FinalizeEx's steps that a job can observe: threads joined, atexit, std streams flushed."""
+def _exit(status, interrupted=False):
+    """Py_FinalizeEx's steps that a job can observe: threads joined, atexit, std streams flushed; then, after
+    an unhandled KeyboardInterrupt, death by SIGINT (Py_RunMain's exit_sigint)."""
     import os
     threading = sys.modules.get("threading")
     try:
@@ -193,6 +194,11 @@ def _exit(status):
         except BaseException:
             if stream is sys.stdout:
                 status = 120
+    if interrupted:
+        import signal
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        status = 128 + signal.SIGINT
     os._exit(status)
 
 

@@ -30,10 +30,12 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <malloc.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -136,11 +138,73 @@ static PyObject *child_main(int sock)
     return argv;
 }
 
-/* The run's init, pid 1 of its pid namespace: its own mount and IPC namespaces with the run's /box, /tmp and
- * /proc, then the child; it reaps the child and reports its status. Returns only in the child. */
-static PyObject *init_main(int boxfs, int tmpfs, int status, int sock)
+/* The run's init shares the zygote's memory (CLONE_VM | CLONE_VFORK): the zygote sleeps until the init has
+ * exited, and the init copies no page table and tears none down; only the program, forked by the init, gets
+ * a copy of the zygote's memory. The init runs on this stack, touches no Python object and no libc state but
+ * errno (the zygote's, which it does not read after the clone), and resets the signal handlers it shares
+ * the code of. The program, whose memory is a copy, jumps back onto its copy of the zygote's stack, into
+ * fork_child(), and returns to Python from there as the zygote's own fork did. */
+#if defined(__x86_64__)
+#define INIT_STACK_SIZE (64 * 1024)
+static char init_stack[INIT_STACK_SIZE] __attribute__((aligned(64)));
+#endif
+static jmp_buf back_in_child; /* set by fork_child() before each clone: where the program resumes */
+static int child_sock = -1;   /* the program's socket, for child_main() after the jump */
+/* The zygote's signal handlers that are functions (Python's SIGINT, a preload's): the init runs without
+ * them, the program gets them back, with the zygote's signal mask, as a fork of the zygote would have. */
+static int handled[NSIG];
+static struct sigaction handler_of[NSIG];
+static int nhandled;
+static sigset_t zygote_mask;
+
+struct init_args {
+    int ctl;                   /* the zygote's control socket: the init sends "K" there itself */
+    int boxfs, tmpfs, status;  /* the run's /box and /tmp (detached tmpfs), and its status pipe */
+    int sock, peer;            /* the init's and the supervisor's ends of the socket to the program */
+};
+
+/* Set by the init once it has said "K"; the zygote reads it when the init has exited. A shared page, so
+ * that an init that does not share our memory (the fallback of clone_init) can set it too. */
+static volatile int *init_replied;
+
+/* Once, before the first fork: which handlers the init must drop and the program must get back. */
+static void save_handlers(void)
 {
-    const char *step = "fds";
+    nhandled = 0;
+    for(int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if(sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+            continue;
+        bool function = (sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != NULL
+                                                  : sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN;
+        if(function) {
+            handled[nhandled++] = sig;
+            handler_of[sig] = sa;
+        }
+    }
+}
+
+/* The run's init, pid 1 of its pid namespace: tell the supervisor, take its own mount and IPC namespaces with
+ * the run's /box, /tmp and /proc, then fork the program; reap it and report its status. */
+static int init_entry(void *arg)
+{
+    struct init_args *a = arg; /* in fork_child()'s frame: the zygote sleeps until we exit */
+    int boxfs = a->boxfs, tmpfs = a->tmpfs, status = a->status, sock = a->sock;
+    const char *step;
+    /* Python's handlers run in the zygote's memory, which is ours: not in the init. Signals were blocked
+     * across the clone; the init takes them unblocked, as the program does. */
+    for(int i = 0; i < nhandled; i++)
+        signal(handled[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Our pidfd (we are pid 1 here) and the supervisor's end of the program's socket. */
+    int self = (int)syscall(SYS_pidfd_open, 1, 0);
+    const int reply[2] = {self, a->peer};
+    if(self < 0 || sbx_send_fds(a->ctl, "K", 1, reply, 2) < 0)
+        _exit(121); /* the supervisor is gone, or we cannot be watched: no run (the zygote says why) */
+    *init_replied = 1;
+    step = "fds";
     const int keep[] = {0, 1, 2, boxfs, tmpfs, status, sock};
     sbx_close_all_except(keep, sizeof keep / sizeof keep[0]);
     /* The zygote may be out of the OOM killer's reach; a run must not be. Raising needs no privilege. */
@@ -172,10 +236,15 @@ static PyObject *init_main(int boxfs, int tmpfs, int status, int sock)
     close(boxfs);
     close(tmpfs);
     step = "fork";
-    pid_t pid = fork();
+    /* _Fork: no atfork handlers (they are the zygote's, and its memory is ours). */
+    pid_t pid = _Fork();
     if(pid == 0) {
         close(status);
-        return child_main(sock);
+        for(int i = 0; i < nhandled; i++)
+            sigaction(handled[i], &handler_of[handled[i]], NULL);
+        sigprocmask(SIG_SETMASK, &zygote_mask, NULL);
+        child_sock = sock;
+        longjmp(back_in_child, 1);
     }
     if(pid < 0)
         goto fail;
@@ -198,13 +267,58 @@ fail:
     report_exit(sock, "zygote init: ", step, errno, 122);
 }
 
-/* fork(), or with cgroup >= 0 clone3 into that cgroup (v2: each run's own, made by the supervisor). */
-static pid_t fork_into(int cgroup)
+#if defined(__x86_64__)
+/* clone3 onto a stack of our own, fn(arg) in the child (glibc has no clone3 wrapper that takes a function):
+ * the child starts on the new stack right after the syscall instruction, with fn and arg in the registers
+ * the syscall preserves. fn never returns here; if it did, the child exits with its value. */
+static pid_t clone3_run(struct clone_args *ca, int (*fn)(void *), void *arg)
 {
-    if(cgroup < 0)
-        return fork();
-    struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup};
-    return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+    long ret;
+    __asm__ volatile("mov %[fn], %%r12\n\t"
+                     "mov %[arg], %%r13\n\t"
+                     "syscall\n\t"
+                     "test %%rax, %%rax\n\t"
+                     "jnz 1f\n\t"
+                     "xor %%ebp, %%ebp\n\t"
+                     "mov %%r13, %%rdi\n\t"
+                     "call *%%r12\n\t"
+                     "mov %%eax, %%edi\n\t"
+                     "mov $60, %%eax\n\t" /* SYS_exit */
+                     "syscall\n\t"
+                     "hlt\n"
+                     "1:"
+                     : "=a"(ret)
+                     : "a"((long)SYS_clone3), "D"(ca), "S"(sizeof *ca), [fn] "r"(fn), [arg] "r"(arg)
+                     : "rcx", "r11", "r12", "r13", "memory", "cc");
+    if(ret < 0) {
+        errno = (int)-ret;
+        return -1;
+    }
+    return (pid_t)ret;
+}
+#endif
+
+/* The init: clone3 CLONE_VM | CLONE_VFORK [| CLONE_INTO_CGROUP (v2: the run's own cgroup, made by the
+ * supervisor)]. Returns in the zygote once the init has exited (or failed to start). */
+static pid_t clone_init(int cgroup, struct init_args *a)
+{
+    struct clone_args ca = {.flags = CLONE_VFORK, .exit_signal = SIGCHLD};
+    if(cgroup >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgroup;
+    }
+#if defined(__x86_64__)
+    ca.flags |= CLONE_VM;
+    ca.stack = (uint64_t)(uintptr_t)init_stack;
+    ca.stack_size = sizeof init_stack;
+    return clone3_run(&ca, init_entry, a);
+#else
+    /* Without a trampoline for this architecture: the init gets a copy of our memory, as a fork would. */
+    pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+    if(pid == 0)
+        _exit(init_entry(a));
+    return pid;
+#endif
 }
 
 /* One fork request: the run's init in a fresh pid namespace. Returns Py_None in the zygote (carry on), or
@@ -221,27 +335,23 @@ static PyObject *fork_child(int ctl, int pidns, const int *fds, int nfds)
         reply_failure(ctl, "pid namespace", errno);
         goto out;
     }
-    pid_t pid = fork_into(nfds > 3 ? fds[3] : -1);
-    if(pid == 0) {
-        close(sv[0]);
-        if(nfds > 3)
-            close(fds[3]);
-        return init_main(fds[0], fds[1], fds[2], sv[1]);
-    }
-    if(pid < 0) {
-        reply_failure(ctl, "fork", errno);
-        goto out;
-    }
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if(pidfd < 0) {
-        reply_failure(ctl, "pidfd_open", errno);
-        kill(pid, SIGKILL);
-        goto out;
-    }
-    const int reply[2] = {pidfd, sv[0]};
-    if(sbx_send_fds(ctl, "K", 1, reply, 2) < 0)
-        kill(pid, SIGKILL);
-    close(pidfd);
+    struct init_args a = {.ctl = ctl, .boxfs = fds[0], .tmpfs = fds[1], .status = fds[2], .sock = sv[1],
+                          .peer = sv[0]};
+    *init_replied = 0;
+    /* No signal between the clone and the init's reset of the handlers; ours come back after it. */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &zygote_mask);
+    if(setjmp(back_in_child)) /* the program, on its copy of our stack */
+        return child_main(child_sock);
+    pid_t pid = clone_init(nfds > 3 ? fds[3] : -1, &a);
+    int err = errno;
+    sigprocmask(SIG_SETMASK, &zygote_mask, NULL);
+    /* Here the init has exited: its run is over, or it failed. It said "K" itself, unless it could not. */
+    if(pid < 0)
+        reply_failure(ctl, "clone", err);
+    else if(!*init_replied)
+        reply_failure(ctl, "init", ECHILD);
 out:
     close(sv[0]);
     close(sv[1]);
@@ -281,6 +391,11 @@ static PyObject *serve(PyObject *self, PyObject *args)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     malloc_trim(0); /* every page the zygote holds is copied into two page tables per run */
+    save_handlers();
+    void *page = mmap(NULL, sizeof *init_replied, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if(page == MAP_FAILED)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    init_replied = page;
     int pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if(pidns < 0)
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, "/proc/self/ns/pid");

@@ -90,8 +90,10 @@ static const char facts_py[] =
     "print(os.getpid(), os.getppid(), os.getuid(), os.geteuid(), os.getgid(), os.getegid(), os.getgroups())\n"
     "for line in open('/proc/self/status'):\n"
     "    if line.split(':')[0] in ('Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb',\n"
-    "                              'NoNewPrivs', 'Seccomp', 'SigIgn', 'SigBlk', 'NSpid', 'NSsid'):\n"
+    "                              'NoNewPrivs', 'Seccomp', 'SigIgn', 'SigBlk', 'SigCgt', 'NSpid', 'NSsid'):\n"
     "        print(line, end='')\n"
+    "import signal\n"
+    "print([signal.getsignal(s) for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)])\n"
     "print(open('/proc/self/limits').read())\n"
     "print(sorted(p for p in os.listdir('/proc') if p.isdigit()), os.stat('/proc/self').st_uid)\n"
     "for line in open('/proc/self/mountinfo'):\n"
@@ -148,6 +150,11 @@ START_TEST(test_zygote_outcomes_as_fresh)
         {"import atexit; atexit.register(print, 'at exit')\nprint('main')", SBX_OK, 0, 0},
         {"import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), print('thread'))).start()\n",
          SBX_OK, 0, 0},
+        /* Python's signal handlers, as the zygote had them: KeyboardInterrupt (then death by SIGINT, as
+         * python3 does), and EPIPE rather than SIGPIPE. */
+        {"import os, signal; os.kill(os.getpid(), signal.SIGINT)", SBX_RE_SIGNAL, -1, SIGINT},
+        {"import os\nr, w = os.pipe()\nos.close(r)\ntry:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n"
+         "    print('EPIPE')\n", SBX_OK, 0, 0},
         {"import ctypes; ctypes.CDLL(None).unshare(0x20000000)", SBX_SYS, -1, SIGSYS},
         {"import ctypes; ctypes.CDLL(None).mount(b'x', b'/box', b'tmpfs', 0, None)", SBX_SYS, -1, SIGSYS},
     };
