@@ -80,9 +80,10 @@ static const struct option_def options[] = {
         "executor's network namespace with IP sockets allowed (empty: no job has a network)"),
     STR(allow_network_runtimes, "allow-network-runtimes", "JOBGATE_ALLOW_NETWORK_RUNTIMES", "",
         "every job of these runtimes (comma-separated) runs with the executor's network (empty: none)"),
-    NUM(prefetch, "prefetch", "JOBGATE_PREFETCH", "0", -1, 4096,
+    NUM(prefetch, "prefetch", "JOBGATE_PREFETCH", "-1", -1, 4096,
         "jobs leased beyond the free slots, queued here so that a slot goes on without waiting for a lease "
-        "round trip (-1: as many as --slots; 0: a job is leased only for a free slot)"),
+        "round trip (-1: as many as --slots while recent jobs run under 100 ms on average, none otherwise; "
+        "0: a job is leased only for a free slot)"),
     NUM(zygote_runs, "zygote-runs", "JOBGATE_ZYGOTE_RUNS", "10000", 0, 1000000000,
         "call and function jobs run in a child of a warm Python interpreter per slot (the zygote), which is "
         "replaced after this many runs; 0: a fresh interpreter for every run instead"),
@@ -253,8 +254,6 @@ static int check_consistency(struct ex_config *cfg)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->slots = n > 0 ? (n > 256 ? 256 : n) : 1;
     }
-    if (cfg->prefetch < 0)
-        cfg->prefetch = cfg->slots;
     if (!cfg->name[0] && gethostname(cfg->name, sizeof cfg->name - 1))
         snprintf(cfg->name, sizeof cfg->name, "executor");
     return 0;

@@ -158,13 +158,16 @@ void *ex_worker(void *arg)
         struct ex_exec x = {runner, d->cfg, &a->cancelled, have_http ? &http : NULL, d->cache,
                             on_progress, a};
         json_t *outcome = NULL;
+        long started_ms = ex_now_ms();
         int rc = ex_runtime_run(&x, &a->job, &outcome);
         if (!rc && !outcome)
             outcome = ex_outcome_failed("ExecutorError", "out of memory");
+        long run_ms = ex_now_ms() - started_ms;
 
         pthread_mutex_lock(&d->mu);
         d->running--;
         d->jobs_run++;
+        d->run_ms_avg = d->run_ms_avg < 0 ? run_ms : (7 * d->run_ms_avg + run_ms) / 8;
         if (a->release) {
             a->state = EX_RELEASE;
             json_decref(outcome);

@@ -44,6 +44,7 @@ struct ex_daemon {
     struct ex_active *active; /* all held leases, oldest first */
     long queued, running, posting;
     long lease_ttl_ms;
+    long run_ms_avg;          /* recent jobs' run time, moving average (ms); -1 before the first: --prefetch -1 */
     struct ex_runner *runners; /* one per slot */
     struct ex_cache *cache;    /* test data and compiled checkers (NULL: none) */
     json_t *runtime_info;      /* sent with the first lease (GET /runtimes shows it) */

@@ -8,6 +8,19 @@
 #include "log.h"
 #include "runtimes/runtime.h"
 
+/* Jobs are short when they run under this on average: then a lease round trip per job is a good part
+ * of a slot's time, and --prefetch -1 leases ahead. Longer jobs are not held back from other executors. */
+#define PREFETCH_SHORT_MS 100
+
+/* How many jobs we may hold (queued here or running): the slots, plus the prefetch. */
+static long held_max(const struct ex_daemon *d)
+{
+    const struct ex_config *cfg = d->cfg;
+    if (cfg->prefetch >= 0)
+        return cfg->slots + cfg->prefetch;
+    return cfg->slots + (d->run_ms_avg >= 0 && d->run_ms_avg < PREFETCH_SHORT_MS ? cfg->slots : 0);
+}
+
 static json_t *runtimes_array(const struct ex_config *cfg)
 {
     json_t *a = json_array();
@@ -78,12 +91,11 @@ void *ex_lease_loop(void *arg)
         json_object_set(body, "runtime_info", d->runtime_info);
     long backoff_ms = 0;
     bool was_down = false;
-    const long held_max = cfg->slots + cfg->prefetch;
     while (!atomic_load(&d->stopping)) {
         pthread_mutex_lock(&d->mu);
-        while (!atomic_load(&d->stopping) && d->queued + d->running >= held_max)
+        while (!atomic_load(&d->stopping) && d->queued + d->running >= held_max(d))
             pthread_cond_wait(&d->changed, &d->mu);
-        long free_slots = held_max - d->queued - d->running;
+        long free_slots = held_max(d) - d->queued - d->running;
         if (backoff_ms && !atomic_load(&d->stopping))
             ex_daemon_wait(d, backoff_ms);
         pthread_mutex_unlock(&d->mu);

@@ -195,6 +195,7 @@ int main(int argc, char **argv)
     static struct ex_daemon d;
     d.cfg = &cfg;
     d.lease_ttl_ms = 30000;
+    d.run_ms_avg = -1;
     pthread_mutex_init(&d.mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
