@@ -74,6 +74,8 @@ void ex_daemon_wait(struct ex_daemon *d, long ms);
 
 /* Progress of a judged job is posted at most this often. */
 #define EX_PROGRESS_INTERVAL_MS 250
+/* How many jobs the lease loop may hold (queued here or running): the slots plus the prefetch (lease.c). */
+long ex_lease_held_max(const struct ex_daemon *d);
 long ex_now_ms(void); /* CLOCK_MONOTONIC */
 
 #endif

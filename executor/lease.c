@@ -12,8 +12,7 @@
  * of a slot's time, and --prefetch -1 leases ahead. Longer jobs are not held back from other executors. */
 #define PREFETCH_SHORT_MS 100
 
-/* How many jobs we may hold (queued here or running): the slots, plus the prefetch. */
-static long held_max(const struct ex_daemon *d)
+long ex_lease_held_max(const struct ex_daemon *d)
 {
     const struct ex_config *cfg = d->cfg;
     if (cfg->prefetch >= 0)
@@ -93,9 +92,9 @@ void *ex_lease_loop(void *arg)
     bool was_down = false;
     while (!atomic_load(&d->stopping)) {
         pthread_mutex_lock(&d->mu);
-        while (!atomic_load(&d->stopping) && d->queued + d->running >= held_max(d))
+        while (!atomic_load(&d->stopping) && d->queued + d->running >= ex_lease_held_max(d))
             pthread_cond_wait(&d->changed, &d->mu);
-        long free_slots = held_max(d) - d->queued - d->running;
+        long free_slots = ex_lease_held_max(d) - d->queued - d->running;
         if (backoff_ms && !atomic_load(&d->stopping))
             ex_daemon_wait(d, backoff_ms);
         pthread_mutex_unlock(&d->mu);

@@ -9,6 +9,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "daemon.h"
 #include "job.h"
 #include "runner.h"
 #include "runtimes/checker.h"
@@ -42,6 +43,29 @@ START_TEST(config_defaults_and_overrides)
     ck_assert_int_gt(cfg.slots, 0); /* 0 = number of CPUs */
     ck_assert_int_eq(cfg.min_isolation, EX_ISOLATION_STRICT);
     unsetenv("JOBGATE_TOKEN");
+}
+END_TEST
+
+START_TEST(prefetch_follows_run_times)
+{
+    struct ex_config cfg;
+    const char *argv[] = {"x", "--gateway", "http://gw", "--token", "t", "--slots", "3"};
+    ck_assert_int_eq(load(&cfg, 7, argv), EX_CONFIG_OK);
+    ck_assert_int_eq(cfg.prefetch, -1); /* by default: ahead while jobs are short */
+    struct ex_daemon d = {.cfg = &cfg, .run_ms_avg = -1};
+    ck_assert_int_eq(ex_lease_held_max(&d), 3); /* nothing known yet: a job per free slot */
+    d.run_ms_avg = 4;
+    ck_assert_int_eq(ex_lease_held_max(&d), 6); /* short jobs: as many again, leased ahead */
+    d.run_ms_avg = 2500;
+    ck_assert_int_eq(ex_lease_held_max(&d), 3); /* long jobs are left to other executors */
+    const char *fixed[] = {"x", "--gateway", "http://gw", "--token", "t", "--slots", "3", "--prefetch", "0"};
+    ck_assert_int_eq(load(&cfg, 9, fixed), EX_CONFIG_OK);
+    d.run_ms_avg = 4;
+    ck_assert_int_eq(ex_lease_held_max(&d), 3);
+    fixed[8] = "5";
+    ck_assert_int_eq(load(&cfg, 9, fixed), EX_CONFIG_OK);
+    d.run_ms_avg = 2500;
+    ck_assert_int_eq(ex_lease_held_max(&d), 8);
 }
 END_TEST
 
@@ -599,6 +623,7 @@ int main(void)
     TCase *t = tcase_create("core");
     tcase_set_timeout(t, 30);
     tcase_add_test(t, config_defaults_and_overrides);
+    tcase_add_test(t, prefetch_follows_run_times);
     tcase_add_test(t, config_rejects_bad_input);
     tcase_add_test(t, job_parse_and_limits);
     tcase_add_test(t, job_parse_rejects);
