@@ -4,11 +4,12 @@
 # build given REPS times, alternating, against one PostgreSQL (pg_stat_statements loaded), each
 # run on a fresh database; prints every run and the medians.
 #   bench/gateway/dispatch.sh [BUILD_DIR...]       (default: build; N=64 B=64 ROUNDS=30 REPS=3)
+#   FILL=1000000 bench/gateway/dispatch.sh ...      the same with a million finished jobs
 #   git worktree add /tmp/wt-before HEAD~1 && (cd /tmp/wt-before && scripts/build.sh build)
 #   bench/gateway/dispatch.sh /tmp/wt-before/build build     before vs after
 set -eu
 cd "$(dirname "$0")/../.."
-N=${N:-64}; B=${B:-64}; ROUNDS=${ROUNDS:-30}; REPS=${REPS:-3}
+N=${N:-64}; B=${B:-64}; ROUNDS=${ROUNDS:-30}; REPS=${REPS:-3}; FILL=${FILL:-0}
 [ $# -gt 0 ] || set -- build
 work=$(mktemp -d /tmp/jobgate-dispatch.XXXXXX)
 chmod 755 $work
@@ -32,6 +33,10 @@ for r in $(seq $REPS); do
         $pgbin/psql -q "$base/postgres" -c "CREATE DATABASE disp_${r}_$i"
         $pgbin/psql -q "$db" -c "CREATE EXTENSION pg_stat_statements"
         $gw migrate --database "$db" 2>/dev/null
+        [ "$FILL" -gt 0 ] && $pgbin/psql -q "$db" -c \
+          "INSERT INTO jobs (tenant, token_id, runtime, kind, priority, max_attempts, spec, limits, status, verdict, attempts, finished_at, result)
+           SELECT 'filler', 0, 'python3', 'call', 0, 1, '{\"kind\":\"call\"}', '{}', 'completed', 'OK', 1, now(), '{}'
+           FROM generate_series(1, $FILL)" -c "VACUUM ANALYZE jobs"
         ctok=$($gw token create --role client --name bench --database "$db" 2>/dev/null | tail -1)
         etok=$($gw token create --role executor --name bench --database "$db" 2>/dev/null | tail -1)
         $gw --database "$db" --listen 127.0.0.1:$port --log-level warn --max-queued 100000000 \

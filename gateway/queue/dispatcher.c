@@ -84,7 +84,7 @@ int gw_lease_claim(struct gw_ctx *gw, struct db_conn *db, struct gw_lease_wait *
         goto out;
     }
     const char *params[] = {ws[0]->runtimes, ids.data, counts.data, ms.data};
-    r = db_exec(db, STMT_LEASE_CLAIM, 4, params);
+    r = db_exec(db, n == 1 ? STMT_LEASE_CLAIM_ONE : STMT_LEASE_CLAIM, 4, params);
     for (int i = 0; i < n; i++)
         ws[i]->db_down = !r;
     if (!r)
