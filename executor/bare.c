@@ -32,21 +32,6 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int place_file(int dirfd, const struct sbx_file_in *f, uid_t uid)
 {
     if (!f->name[0] || strchr(f->name, '/') || strcmp(f->name, "..") == 0 || strcmp(f->name, ".") == 0)
@@ -60,12 +45,12 @@ static int place_file(int dirfd, const struct sbx_file_in *f, uid_t uid)
         char buf[65536];
         off_t off = 0;
         ssize_t n;
-        while ((n = pread(f->fd, buf, sizeof buf, off)) > 0 && !(rc = write_all(fd, buf, (size_t)n)))
+        while ((n = pread(f->fd, buf, sizeof buf, off)) > 0 && !(rc = ex_write_all(fd, buf, (size_t)n)))
             off += n;
         if (n < 0)
             rc = -errno;
     } else if (f->len) {
-        rc = write_all(fd, f->data, f->len);
+        rc = ex_write_all(fd, f->data, f->len);
     }
     if (!rc && uid && fchown(fd, uid, uid))
         rc = -errno;
@@ -175,7 +160,7 @@ int ex_bare_run(struct ex_runner *r, const struct sbx_run *run, struct sbx_resul
         }
     }
     in_fd = run->stdin_fd >= 0 ? fcntl(run->stdin_fd, F_DUPFD_CLOEXEC, 0) : memfd_create("stdin", MFD_CLOEXEC);
-    if (in_fd < 0 || (run->stdin_fd < 0 && (write_all(in_fd, run->stdin_data, run->stdin_len) ||
+    if (in_fd < 0 || (run->stdin_fd < 0 && (ex_write_all(in_fd, run->stdin_data, run->stdin_len) ||
                                              lseek(in_fd, 0, SEEK_SET) < 0))) {
         rc = -errno;
         snprintf(res->message, sizeof res->message, "stdin: %s", strerror(errno));

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "log.h"
 #include "sha256.h"
 
@@ -240,21 +241,6 @@ void ex_cache_stats(struct ex_cache *c, struct ex_cache_stats *out)
     pthread_mutex_unlock(&c->mu);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Write @p data to a temporary file and rename it to @p key; index it. Returns 0 or -errno. */
 static int store(struct ex_cache *c, const char *key, const void *data, size_t len)
 {
@@ -265,7 +251,7 @@ static int store(struct ex_cache *c, const char *key, const void *data, size_t l
     int fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
-    int rc = write_all(fd, data, len);
+    int rc = ex_write_all(fd, data, len);
     if (close(fd) && !rc)
         rc = -errno;
     if (!rc && renameat(c->dirfd, tmp, c->dirfd, key))
