@@ -272,18 +272,11 @@ void sbx_init_main(const struct sbx_box *box, int sock, int boxfs, int tmpfs, bo
     step = "unshare cgroup";
     if(cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
         goto fail;
-    step = "attach /box";
-    if(move_mount(boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    rc = sbx_attach_run_mounts(boxfs, tmpfs, &step);
+    if(rc < 0) {
+        errno = -rc;
         goto fail;
-    step = "attach /tmp";
-    if(move_mount(tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        goto fail;
-    /* hidepid: the program sees only its own uid's processes; subset=pid: no /proc/sys, /proc/kcore... */
-    step = "mount /proc";
-    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
-        goto fail;
-    close(boxfs);
-    close(tmpfs);
+    }
     close(box->mnt_ns);
     close(box->net_ns);
     close(box->uts_ns);

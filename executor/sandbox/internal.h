@@ -135,6 +135,10 @@ long sbx_clone3(void *args, size_t size);
 int sbx_pidfd_send_signal(int pidfd, int sig);
 /* Close every descriptor except those listed (any order, -1 entries ignored). Async-signal-safe. */
 void sbx_close_all_except(const int *keep, size_t n);
+/* In a run's init, in its own mount namespace: the run's /box and /tmp (detached tmpfs, closed after) moved
+ * into place and a fresh /proc (hidepid=invisible: the program sees only its uid's processes; subset=pid:
+ * no /proc/sys, /proc/kcore...). Syscalls only. Returns 0, or -errno with *step naming what failed. */
+int sbx_attach_run_mounts(int boxfs, int tmpfs, const char **step);
 
 /* ---- init.c ---- */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -168,4 +169,20 @@ void sbx_close_all_except(const int *keep, size_t n)
             syscall(SYS_close_range, lo, (unsigned)next - 1, 0u);
         lo = (unsigned)next + 1;
     }
+}
+
+int sbx_attach_run_mounts(int boxfs, int tmpfs, const char **step)
+{
+    *step = "attach /box";
+    if(move_mount(boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return -errno;
+    *step = "attach /tmp";
+    if(move_mount(tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return -errno;
+    *step = "mount /proc";
+    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
+        return -errno;
+    close(boxfs);
+    close(tmpfs);
+    return 0;
 }

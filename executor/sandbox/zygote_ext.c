@@ -224,17 +224,11 @@ static int init_entry(void *arg)
     umount2("/box", MNT_DETACH);
     umount2("/tmp", MNT_DETACH);
     umount2("/proc", MNT_DETACH);
-    step = "attach /box";
-    if(move_mount(boxfs, "", AT_FDCWD, "/box", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    int rc = sbx_attach_run_mounts(boxfs, tmpfs, &step);
+    if(rc < 0) {
+        errno = -rc;
         goto fail;
-    step = "attach /tmp";
-    if(move_mount(tmpfs, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        goto fail;
-    step = "mount /proc";
-    if(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible,subset=pid") < 0)
-        goto fail;
-    close(boxfs);
-    close(tmpfs);
+    }
     step = "fork";
     /* _Fork: no atfork handlers (they are the zygote's, and its memory is ours). */
     pid_t pid = _Fork();
